@@ -1,0 +1,38 @@
+package dev.dfcache;
+
+import dev.dfcache.cli.DfcacheCli;
+import dev.dfcache.daemon.DaemonCommand;
+import dev.dfcache.scheduler.SchedulerCommand;
+import java.util.Arrays;
+
+/** One entry point for every process: dfdaemon | scheduler | dfcache. */
+public final class Main {
+  private Main() {}
+
+  public static void main(String[] args) {
+    // grpc-java logs through java.util.logging; keep its INFO chatter out of the output.
+    java.util.logging.Logger.getLogger("io.grpc").setLevel(java.util.logging.Level.WARNING);
+    if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h")) {
+      System.out.println("""
+          usage: java -jar dfcache.jar <component> [options]
+
+            dfdaemon    the peer daemon of one node (--standalone: with an embedded scheduler)
+            scheduler   a scheduler node (one member of the scheduler cluster)
+            dfcache     the command line client: import | stat | export | delete
+
+          Run any of them with --help for its options.""");
+      return;
+    }
+    String[] rest = Arrays.copyOfRange(args, 1, args.length);
+    switch (args[0]) {
+      case "dfdaemon", "daemon" -> DaemonCommand.main(rest);
+      case "scheduler" -> SchedulerCommand.main(rest);
+      case "dfcache", "cli" -> System.exit(DfcacheCli.run(rest));
+      default -> {
+        System.err.println("Error: unknown component '" + args[0]
+            + "' (expected dfdaemon, scheduler or dfcache)");
+        System.exit(1);
+      }
+    }
+  }
+}

@@ -1,0 +1,272 @@
+package dev.dfcache.cli;
+
+import com.google.protobuf.Message;
+import dev.dfcache.api.common.Code;
+import dev.dfcache.api.common.TaskType;
+import dev.dfcache.api.common.UrlMeta;
+import dev.dfcache.api.dfdaemon.DeleteTaskRequest;
+import dev.dfcache.api.dfdaemon.ExportTaskRequest;
+import dev.dfcache.api.dfdaemon.ImportTaskRequest;
+import dev.dfcache.api.dfdaemon.StatTaskRequest;
+import dev.dfcache.common.DfException;
+import dev.dfcache.common.HostPort;
+import dev.dfcache.common.TaskIds;
+import dev.dfcache.rpc.Channels;
+import dev.dfcache.rpc.DaemonRpc;
+import dev.dfcache.rpc.UnaryMethod;
+import io.grpc.ManagedChannel;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.ScopeType;
+
+/**
+ * {@code dfcache}: import a file into the P2P cache, stat, export and delete it, through the
+ * local dfdaemon. Flags follow Dragonfly's dfcache. Exit 0 on success; 1 with "Error: ..." on
+ * stderr on failure.
+ */
+@Command(
+    name = "dfcache",
+    mixinStandardHelpOptions = true,
+    version = "dfcache 0.1.0",
+    description = {
+        "Put files into a P2P cache and get them out on any node, through the local dfdaemon.",
+        "",
+        "A file is named by a content id (-i/--cid) and an optional tag (-t/--tag): the same pair",
+        "names the same task on every node. Other peers download it piece by piece from every",
+        "peer that holds it, and serve what they have to the next ones."},
+    footer = {
+        "",
+        "Examples:",
+        "  dfcache import -i model-v3 /data/model.bin     put a file into the cache",
+        "  dfcache stat -i model-v3                      is it held by any live peer?",
+        "  dfcache export -i model-v3 -O /tmp/model.bin  get it (from local cache or peers)",
+        "  dfcache delete -i model-v3                    drop this node's copy",
+        "",
+        "The daemon address comes from --daemon, else $DFCACHE_DAEMON, else 127.0.0.1:65000."},
+    subcommands = {
+        DfcacheCli.Stat.class, DfcacheCli.Import.class, DfcacheCli.Export.class,
+        DfcacheCli.Delete.class, CommandLine.HelpCommand.class})
+public final class DfcacheCli {
+
+  static final String DEFAULT_DAEMON = "127.0.0.1:65000";
+
+  /** Inherited by every command, so it may stand before or after the command name. */
+  @Option(names = "--daemon", scope = ScopeType.INHERIT, paramLabel = "HOST:PORT",
+      description = "dfdaemon gRPC address (default: $DFCACHE_DAEMON or " + DEFAULT_DAEMON + ")")
+  String daemon;
+
+  /** Options every command has. */
+  static class Common {
+    @CommandLine.ParentCommand
+    DfcacheCli parent;
+
+    @Option(names = {"-i", "--cid"}, required = true, paramLabel = "CID",
+        description = "content id: names the file in the cache (required, not blank)")
+    String cid;
+
+    @Option(names = {"-t", "--tag"}, defaultValue = "", paramLabel = "TAG",
+        description = "tag: a different tag makes a different task for the same cid")
+    String tag;
+
+    @Option(names = {"-d", "--digest"}, defaultValue = "", paramLabel = "ALG:HEX",
+        description = "content digest (sha256:<hex> or md5:<hex>); part of the task identity, "
+            + "and the content is verified against it")
+    String digest;
+
+    @Option(names = "--timeout", defaultValue = "0", paramLabel = "DURATION",
+        description = "give up after this long, e.g. 30s, 5m (0 = no timeout)")
+    String timeout;
+
+    @Option(names = "--json", description = "print the result as one JSON object")
+    boolean json;
+
+    @Option(names = {"-q", "--quiet"}, description = "print nothing on success")
+    boolean quiet;
+
+    String url() {
+      if (cid == null || cid.isBlank()) {
+        throw new CommandLine.ParameterException(new CommandLine(this), "--cid must not be blank");
+      }
+      return TaskIds.urlForCid(cid);
+    }
+
+    UrlMeta meta() {
+      return UrlMeta.newBuilder().setTag(tag).setDigest(digest).build();
+    }
+
+    Duration timeoutDuration() {
+      return Units.parseDuration(timeout);
+    }
+
+    HostPort daemonAddress() {
+      String addr = parent.daemon != null ? parent.daemon : System.getenv("DFCACHE_DAEMON");
+      return HostPort.parse(addr == null || addr.isBlank() ? DEFAULT_DAEMON : addr);
+    }
+
+    /** Calls the daemon; prints the outcome; returns the exit code. */
+    <Q extends Message> int run(String verb, UnaryMethod<Q, ?> method, Q request,
+        Duration deadline, String successText) {
+      long started = System.nanoTime();
+      ManagedChannel channel = Channels.open(daemonAddress());
+      try {
+        method.call(channel, request, deadline);
+      } catch (RuntimeException e) {
+        DfException df = DfException.of(e);
+        String text = df.code() == Code.ServerUnavailable
+            ? "cannot reach dfdaemon at " + daemonAddress() + " (" + df.getMessage() + ")"
+            : df.getMessage();
+        if (json) {
+          System.out.println(Json.object("ok", false, "command", verb, "cid", cid,
+              "code", df.code().getNumber(), "error", text));
+        }
+        System.err.println("Error: " + text);
+        return 1;
+      } finally {
+        channel.shutdownNow();
+      }
+      long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+      if (json) {
+        System.out.println(Json.object("ok", true, "command", verb, "cid", cid,
+            "taskId", TaskIds.taskId(url(), meta()), "ms", ms));
+      } else if (!quiet) {
+        System.out.println(successText + " (" + ms + " ms)");
+      }
+      return 0;
+    }
+
+    /** Deadline for the gRPC call: the timeout plus a margin, so the daemon answers first. */
+    Duration callDeadline() {
+      Duration t = timeoutDuration();
+      return t.isZero() ? Duration.ZERO : t.plusSeconds(2);
+    }
+  }
+
+  @Command(name = "stat", mixinStandardHelpOptions = true,
+      description = "Tell whether a task exists: in the local cache, or (unless --local) on any "
+          + "live peer. Exit 0 when it does, 1 when it does not.")
+  static final class Stat extends Common implements Callable<Integer> {
+    @Option(names = {"-l", "--local"}, description = "look only in this node's cache")
+    boolean local;
+
+    @Override
+    public Integer call() {
+      StatTaskRequest req = StatTaskRequest.newBuilder().setUrl(url()).setUrlMeta(meta())
+          .setLocalOnly(local).build();
+      return run("stat", DaemonRpc.STAT_TASK, req, callDeadlineOrDefault(), cid + " is available");
+    }
+
+    private Duration callDeadlineOrDefault() {
+      Duration d = callDeadline();
+      return d.isZero() ? Duration.ofSeconds(30) : d;
+    }
+  }
+
+  @Command(name = "import", mixinStandardHelpOptions = true,
+      description = "Copy a local file into the cache under a cid (and tag), and announce it so "
+          + "that every node can export it. Importing a task that exists is fine.")
+  static final class Import extends Common implements Callable<Integer> {
+    @Option(names = {"-I", "--input"}, paramLabel = "FILE", description = "the file to import")
+    Path input;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE",
+        description = "the file to import (instead of -I)")
+    Path positional;
+
+    @Override
+    public Integer call() {
+      Path file = input != null ? input : positional;
+      if (file == null) {
+        System.err.println("Error: give the file to import, with -I FILE or as an argument");
+        return 1;
+      }
+      Path abs = file.toAbsolutePath().normalize();
+      if (!Files.isRegularFile(abs)) {
+        System.err.println("Error: " + (Files.isDirectory(abs) ? "input is a directory: "
+            : "input file does not exist: ") + abs);
+        return 1;
+      }
+      ImportTaskRequest req = ImportTaskRequest.newBuilder().setUrl(url()).setUrlMeta(meta())
+          .setPath(abs.toString()).setType(TaskType.DfCache).build();
+      return run("import", DaemonRpc.IMPORT_TASK, req, callDeadline(), "imported " + cid);
+    }
+  }
+
+  @Command(name = "export", mixinStandardHelpOptions = true,
+      description = "Write a task to a file: from the local cache (a hard link when possible), "
+          + "or downloaded from the peers that hold it. The output must not exist yet.")
+  static final class Export extends Common implements Callable<Integer> {
+    @Option(names = {"-O", "--output"}, paramLabel = "FILE", description = "where to write it")
+    Path output;
+
+    @Parameters(index = "0", arity = "0..1", paramLabel = "FILE",
+        description = "where to write it (instead of -O)")
+    Path positional;
+
+    @Option(names = {"-l", "--local"}, description = "only from this node's cache, never peers")
+    boolean local;
+
+    @Option(names = "--limit", defaultValue = "0", paramLabel = "SIZE",
+        description = "download rate limit per second, e.g. 100MiB (0 = the daemon's default)")
+    String limit;
+
+    @Override
+    public Integer call() {
+      Path file = output != null ? output : positional;
+      if (file == null) {
+        System.err.println("Error: give the output file, with -O FILE or as an argument");
+        return 1;
+      }
+      Path abs = file.toAbsolutePath().normalize();
+      ExportTaskRequest req = ExportTaskRequest.newBuilder().setUrl(url()).setUrlMeta(meta())
+          .setOutput(abs.toString()).setLocalOnly(local)
+          .setTimeout(timeoutDuration().toNanos())
+          .setLimit(Units.parseBytes(limit))
+          .build();
+      return run("export", DaemonRpc.EXPORT_TASK, req, callDeadline(),
+          "exported " + cid + " to " + abs);
+    }
+  }
+
+  @Command(name = "delete", mixinStandardHelpOptions = true,
+      description = "Remove this node's copy of a task and leave it at the scheduler. Deleting a "
+          + "task that is not here is fine.")
+  static final class Delete extends Common implements Callable<Integer> {
+    @Override
+    public Integer call() {
+      DeleteTaskRequest req = DeleteTaskRequest.newBuilder().setUrl(url()).setUrlMeta(meta())
+          .build();
+      return run("delete", DaemonRpc.DELETE_TASK, req, callDeadline(), "deleted " + cid);
+    }
+  }
+
+  public static int run(String... args) {
+    CommandLine cl = new CommandLine(new DfcacheCli());
+    cl.setParameterExceptionHandler((ex, a) -> {
+      PrintWriter err = ex.getCommandLine().getErr();
+      err.println("Error: " + ex.getMessage());
+      err.println("Try '" + ex.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
+      return 1;
+    });
+    cl.setExecutionExceptionHandler((ex, c, p) -> {
+      c.getErr().println("Error: " + ex.getMessage());
+      return 1;
+    });
+    if (args.length == 0) {
+      cl.usage(System.out);
+      return 0;
+    }
+    return cl.execute(args);
+  }
+
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+}

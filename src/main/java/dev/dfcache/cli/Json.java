@@ -1,0 +1,40 @@
+package dev.dfcache.cli;
+
+/** A flat JSON object from key/value pairs; enough for the CLI's one-line results. */
+final class Json {
+  private Json() {}
+
+  static String object(Object... keyValues) {
+    StringBuilder sb = new StringBuilder("{");
+    for (int i = 0; i + 1 < keyValues.length; i += 2) {
+      if (i > 0) {
+        sb.append(',');
+      }
+      sb.append(quote(String.valueOf(keyValues[i]))).append(':');
+      Object v = keyValues[i + 1];
+      sb.append(v instanceof Number || v instanceof Boolean ? v.toString() : quote(String.valueOf(v)));
+    }
+    return sb.append('}').toString();
+  }
+
+  static String quote(String s) {
+    StringBuilder sb = new StringBuilder("\"");
+    for (char c : s.toCharArray()) {
+      switch (c) {
+        case '"' -> sb.append("\\\"");
+        case '\\' -> sb.append("\\\\");
+        case '\n' -> sb.append("\\n");
+        case '\r' -> sb.append("\\r");
+        case '\t' -> sb.append("\\t");
+        default -> {
+          if (c < 0x20) {
+            sb.append(String.format("\\u%04x", (int) c));
+          } else {
+            sb.append(c);
+          }
+        }
+      }
+    }
+    return sb.append('"').toString();
+  }
+}

@@ -1,0 +1,99 @@
+package dev.dfcache.cluster;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.cluster.Cluster;
+import org.apache.pekko.cluster.sharding.ShardCoordinator;
+import org.apache.pekko.dispatch.Futures;
+import scala.collection.immutable.IndexedSeq;
+import scala.concurrent.Future;
+
+/**
+ * Places shards on the scheduler nodes by consistent hashing: each shard region (one per node) is
+ * put on a hash ring by its node address with virtual nodes, and a shard lives on the ring owner
+ * of its id. Pekko 1.x has no such strategy built in.
+ *
+ * <p>Rebalance moves exactly the shards whose ring owner is no longer their current region, so a
+ * node joining or leaving moves about 1/N of the shards and nothing else, all in one round.
+ */
+public final class ConsistentHashingAllocationStrategy
+    extends ShardCoordinator.AbstractShardAllocationStrategy
+    implements ShardCoordinator.ActorSystemDependentAllocationStrategy {
+
+  public static final int DEFAULT_VIRTUAL_NODES = 160;
+
+  private final int virtualNodes;
+  private Function<ActorRef, String> regionKey;
+
+  public ConsistentHashingAllocationStrategy(int virtualNodes) {
+    this.virtualNodes = virtualNodes;
+  }
+
+  /** For tests: regions keyed by a given function instead of their node addresses. */
+  public ConsistentHashingAllocationStrategy(int virtualNodes, Function<ActorRef, String> key) {
+    this.virtualNodes = virtualNodes;
+    this.regionKey = key;
+  }
+
+  @Override
+  public void start(ActorSystem system) {
+    if (regionKey == null) {
+      // The coordinator's own region has a local address (no host): hash the node's real address,
+      // or the ring would differ between coordinators on different nodes.
+      Address self = Cluster.get(system).selfAddress();
+      regionKey = region -> {
+        Address a = region.path().address();
+        return (a.hasLocalScope() ? self : a).toString();
+      };
+    }
+  }
+
+  @Override
+  public Future<ActorRef> allocateShard(ActorRef requester, String shardId,
+      Map<ActorRef, IndexedSeq<String>> current) {
+    return Futures.successful(ring(current).ownerOf(shardId));
+  }
+
+  @Override
+  public Future<Set<String>> rebalance(Map<ActorRef, IndexedSeq<String>> current,
+      Set<String> rebalanceInProgress) {
+    return Futures.successful(shardsToMove(current, rebalanceInProgress));
+  }
+
+  /** The shards whose ring owner differs from the region that holds them. */
+  Set<String> shardsToMove(Map<ActorRef, IndexedSeq<String>> current,
+      Set<String> rebalanceInProgress) {
+    Set<String> move = new HashSet<>();
+    if (!rebalanceInProgress.isEmpty() || current.size() < 2) {
+      return move;
+    }
+    ConsistentHashRing<ActorRef> ring = ring(current);
+    for (Map.Entry<ActorRef, IndexedSeq<String>> e : current.entrySet()) {
+      scala.collection.Iterator<String> it = e.getValue().iterator();
+      while (it.hasNext()) {
+        String shard = it.next();
+        if (!ring.ownerOf(shard).equals(e.getKey())) {
+          move.add(shard);
+        }
+      }
+    }
+    return move;
+  }
+
+  private ConsistentHashRing<ActorRef> ring(Map<ActorRef, IndexedSeq<String>> current) {
+    if (regionKey == null) {
+      throw new IllegalStateException("strategy not started");
+    }
+    Map<String, ActorRef> byKey = new HashMap<>();
+    for (ActorRef region : current.keySet()) {
+      byKey.put(regionKey.apply(region), region);
+    }
+    return new ConsistentHashRing<>(byKey, virtualNodes);
+  }
+}

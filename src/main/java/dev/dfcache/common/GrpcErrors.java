@@ -1,0 +1,86 @@
+package dev.dfcache.common;
+
+import com.google.protobuf.Any;
+import dev.dfcache.api.common.Code;
+import dev.dfcache.api.common.GrpcDfError;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.pekko.grpc.GrpcServiceException;
+import org.apache.pekko.grpc.javadsl.MetadataBuilder;
+import org.apache.pekko.util.ByteString;
+
+/** Dragonfly's error convention on the wire: status UNKNOWN, "[code]text", GrpcDfError detail. */
+public final class GrpcErrors {
+  private static final Pattern CODED = Pattern.compile("^\\[(\\d+)\\](.*)$", Pattern.DOTALL);
+  public static final String DETAILS_KEY = "grpc-status-details-bin";
+
+  private GrpcErrors() {}
+
+  public static GrpcServiceException toGrpc(DfException e) {
+    String description = "[" + e.code().getNumber() + "]" + e.getMessage();
+    com.google.rpc.Status details =
+        com.google.rpc.Status.newBuilder()
+            .setCode(Status.Code.UNKNOWN.value())
+            .setMessage(description)
+            .addDetails(
+                Any.pack(
+                    GrpcDfError.newBuilder().setCode(e.code()).setMessage(e.getMessage()).build()))
+            .build();
+    return new GrpcServiceException(
+        Status.UNKNOWN.withDescription(description),
+        new MetadataBuilder()
+            .addBinary(DETAILS_KEY, ByteString.fromArrayUnsafe(details.toByteArray()))
+            .build());
+  }
+
+  /** Reads a coded error back from a failed call, or null when it is not a gRPC failure. */
+  public static DfException fromStatusException(Throwable t) {
+    if (!(t instanceof StatusRuntimeException sre)) {
+      return null;
+    }
+    Status status = sre.getStatus();
+    String description = status.getDescription() == null ? "" : status.getDescription();
+    Matcher m = CODED.matcher(description);
+    if (status.getCode() == Status.Code.UNKNOWN && m.matches()) {
+      Code code = Code.forNumber(Integer.parseInt(m.group(1)));
+      return new DfException(code == null ? Code.UnknownError : code, m.group(2));
+    }
+    Code code =
+        switch (status.getCode()) {
+          case UNAVAILABLE -> Code.ServerUnavailable;
+          case DEADLINE_EXCEEDED -> Code.RequestTimeOut;
+          case INVALID_ARGUMENT -> Code.BadRequest;
+          case NOT_FOUND -> Code.PeerTaskNotFound;
+          default -> Code.UnknownError;
+        };
+    String text = status.getCode() + (description.isEmpty() ? "" : ": " + description);
+    return new DfException(code, text);
+  }
+
+  /**
+   * Runs a service call and turns any failure, thrown or in the returned stage, into the wire
+   * error convention, so that every method of every service answers errors the same way.
+   */
+  public static <T> CompletionStage<T> guard(Supplier<CompletionStage<T>> call) {
+    CompletionStage<T> stage;
+    try {
+      stage = call.get();
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(toGrpc(DfException.of(e)));
+    }
+    CompletableFuture<T> out = new CompletableFuture<>();
+    stage.whenComplete((value, failure) -> {
+      if (failure == null) {
+        out.complete(value);
+      } else {
+        out.completeExceptionally(toGrpc(DfException.of(failure)));
+      }
+    });
+    return out;
+  }
+}

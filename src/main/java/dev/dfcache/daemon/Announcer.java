@@ -1,0 +1,123 @@
+package dev.dfcache.daemon;
+
+import dev.dfcache.storage.StoredTask;
+import java.util.List;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+
+/**
+ * Keeps the scheduler fleet's soft state in line with this daemon's disk: heartbeats so the
+ * daemon stays a live parent, and announces every stored task at start, after the scheduler was
+ * unreachable, and whenever the fleet's membership changed (task state may have been lost with a
+ * crashed node); once at once and once more after the shards have settled.
+ */
+public final class Announcer extends AbstractBehavior<Announcer.Command> {
+
+  public sealed interface Command {}
+
+  private enum Tick implements Command { INSTANCE }
+
+  private record HeartbeatAnswered(String generation, Throwable failure) implements Command {}
+
+  private record AnnounceAll(String reason) implements Command {}
+
+  private record AnnounceFinished(int count, Throwable failure) implements Command {}
+
+  private final DaemonEnv env;
+  private final TimerScheduler<Command> timers;
+  private String generation;
+  private boolean schedulerWasDown;
+  private boolean announcing;
+  private String pendingReason;
+
+  static Behavior<Command> create(DaemonEnv env) {
+    return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Announcer(ctx, timers, env)));
+  }
+
+  private Announcer(ActorContext<Command> ctx, TimerScheduler<Command> timers, DaemonEnv env) {
+    super(ctx);
+    this.env = env;
+    this.timers = timers;
+    timers.startTimerWithFixedDelay(Tick.INSTANCE, env.settings().heartbeatInterval());
+    ctx.getSelf().tell(Tick.INSTANCE);
+    ctx.getSelf().tell(new AnnounceAll("start"));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Tick.class, t -> onTick())
+        .onMessage(HeartbeatAnswered.class, this::onHeartbeat)
+        .onMessage(AnnounceAll.class, this::onAnnounceAll)
+        .onMessage(AnnounceFinished.class, this::onAnnounceFinished)
+        .build();
+  }
+
+  private Behavior<Command> onTick() {
+    getContext().pipeToSelf(env.gateway().heartbeat(env.store().all().size()),
+        (r, t) -> new HeartbeatAnswered(t == null ? r.getGeneration() : null, t));
+    return this;
+  }
+
+  private Behavior<Command> onHeartbeat(HeartbeatAnswered h) {
+    if (h.failure() != null) {
+      if (!schedulerWasDown) {
+        getContext().getLog().warn("scheduler unreachable: {}", h.failure().getMessage());
+      }
+      schedulerWasDown = true;
+      return this;
+    }
+    String reason = null;
+    if (schedulerWasDown) {
+      reason = "scheduler reachable again";
+    } else if (generation != null && !generation.equals(h.generation())) {
+      reason = "scheduler fleet changed";
+    }
+    schedulerWasDown = false;
+    generation = h.generation();
+    if (reason != null) {
+      getContext().getSelf().tell(new AnnounceAll(reason));
+      timers.startSingleTimer("settled", new AnnounceAll(reason + ", settled"),
+          env.settings().reannounceSettle());
+    }
+    return this;
+  }
+
+  private Behavior<Command> onAnnounceAll(AnnounceAll a) {
+    if (announcing) {
+      pendingReason = a.reason();
+      return this;
+    }
+    List<StoredTask> tasks = List.copyOf(env.store().all());
+    if (tasks.isEmpty()) {
+      return this;
+    }
+    announcing = true;
+    getContext().getLog().info("announcing {} tasks ({})", tasks.size(), a.reason());
+    var done = Source.from(tasks)
+        .mapAsyncUnordered(8, t -> env.gateway()
+            .announce(t.meta(), env.settings().announceAttempts())
+            .exceptionally(e -> null))
+        .runWith(Sink.ignore(), env.system());
+    getContext().pipeToSelf(done, (Done d, Throwable t) -> new AnnounceFinished(tasks.size(), t));
+    return this;
+  }
+
+  private Behavior<Command> onAnnounceFinished(AnnounceFinished f) {
+    announcing = false;
+    if (pendingReason != null) {
+      String reason = pendingReason;
+      pendingReason = null;
+      getContext().getSelf().tell(new AnnounceAll(reason));
+    }
+    return this;
+  }
+
+}

@@ -1,0 +1,71 @@
+package dev.dfcache.daemon;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.dfcache.common.HostPort;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code dfdaemon}: starts a peer daemon; flags override {@code dfcache.daemon} config keys. */
+@Command(name = "dfdaemon", mixinStandardHelpOptions = true,
+    description = {
+        "The dfcache peer daemon of one node: keeps the node's cache, serves the dfdaemon.Daemon",
+        "gRPC API to dfcache and other clients, uploads pieces to other peers, and announces what",
+        "it holds to the scheduler fleet. Flags override the dfcache.daemon.* config keys."})
+public final class DaemonCommand implements Callable<Integer> {
+  @Option(names = "--host", paramLabel = "IP", description = "address peers reach this daemon at")
+  String host;
+
+  @Option(names = "--grpc-port", paramLabel = "PORT", description = "gRPC port (default 65000)")
+  Integer grpcPort;
+
+  @Option(names = "--upload-port", paramLabel = "PORT",
+      description = "piece upload port (default 65002)")
+  Integer uploadPort;
+
+  @Option(names = "--data-dir", paramLabel = "DIR", description = "cache directory")
+  Path dataDir;
+
+  @Option(names = "--schedulers", paramLabel = "HOST:PORT[,HOST:PORT...]",
+      description = "scheduler gRPC addresses")
+  String schedulers;
+
+  @Option(names = "--host-id", paramLabel = "ID",
+      description = "stable id of this host (default ip-grpcport)")
+  String hostId;
+
+  @Option(names = "--standalone",
+      description = "run a single-node scheduler in this JVM: dfcache on one machine, no other process")
+  boolean standalone;
+
+  @Override
+  public Integer call() throws Exception {
+    Config config = ConfigFactory.load();
+    DaemonSettings d = DaemonSettings.fromConfig(config);
+    d = d.withNetwork(
+        host != null ? host : d.host(),
+        grpcPort != null ? grpcPort : d.grpcPort(),
+        uploadPort != null ? uploadPort : d.uploadPort(),
+        dataDir != null ? dataDir.toAbsolutePath() : d.dataDir(),
+        schedulers != null ? HostPort.parseList(schedulers) : d.schedulers());
+    if (hostId != null) {
+      d = d.withHostId(hostId);
+    }
+    DaemonNode node = DaemonNode.start(d, config, standalone);
+    System.out.println("dfdaemon ready grpc=" + node.grpcAddress() + " upload="
+        + node.self().uploadAddress() + " id=" + node.self().id());
+    System.out.flush();
+    return 0;
+  }
+
+  public static void main(String[] args) {
+    CommandLine cl = new CommandLine(new DaemonCommand());
+    int code = cl.execute(args);
+    if (code != 0 || cl.isUsageHelpRequested() || cl.isVersionHelpRequested()) {
+      System.exit(code);
+    }
+  }
+}

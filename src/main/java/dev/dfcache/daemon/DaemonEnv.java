@@ -1,0 +1,17 @@
+package dev.dfcache.daemon;
+
+import dev.dfcache.common.PeerEndpoint;
+import dev.dfcache.rpc.Channels;
+import dev.dfcache.storage.TaskStore;
+import java.util.concurrent.Executor;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+/** What the parts of a daemon share: its store, its ways out, and where blocking work runs. */
+record DaemonEnv(
+    ActorSystem<?> system,
+    DaemonSettings settings,
+    TaskStore store,
+    SchedulerGateway gateway,
+    Channels peerChannels,
+    Executor blocking,
+    PeerEndpoint self) {}

@@ -1,0 +1,134 @@
+package dev.dfcache.daemon;
+
+import com.typesafe.config.Config;
+import dev.dfcache.api.dfdaemon.DaemonHandlerFactory;
+import dev.dfcache.common.HostPort;
+import dev.dfcache.common.PeerEndpoint;
+import dev.dfcache.rpc.Channels;
+import dev.dfcache.scheduler.SchedulerNode;
+import dev.dfcache.scheduler.SchedulerSettings;
+import dev.dfcache.storage.TaskStore;
+import dev.dfcache.transfer.UploadServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One dfdaemon: the node's store, its gRPC API, its piece upload server, the download manager
+ * and the announcer, in an ActorSystem of its own (not a cluster member: thousands of peers must
+ * stay out of the scheduler's membership gossip). In standalone mode it also runs a single-node
+ * scheduler in the same JVM.
+ */
+public final class DaemonNode implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(DaemonNode.class);
+
+  private final ActorSystem<Void> system;
+  private final SchedulerGateway gateway;
+  private final Channels peerChannels;
+  private final SchedulerNode embeddedScheduler;
+  private final PeerEndpoint self;
+
+  private DaemonNode(ActorSystem<Void> system, SchedulerGateway gateway, Channels peerChannels,
+      SchedulerNode embeddedScheduler, PeerEndpoint self) {
+    this.system = system;
+    this.gateway = gateway;
+    this.peerChannels = peerChannels;
+    this.embeddedScheduler = embeddedScheduler;
+    this.self = self;
+  }
+
+  public static DaemonNode start(DaemonSettings requested, Config config, boolean standalone)
+      throws Exception {
+    DaemonSettings s = requested.withNetwork(requested.host(), freeIfZero(requested.grpcPort()),
+        freeIfZero(requested.uploadPort()), requested.dataDir(), requested.schedulers());
+    SchedulerNode scheduler = null;
+    if (standalone) {
+      SchedulerSettings ss = SchedulerSettings.fromConfig(config)
+          .withAddresses("127.0.0.1", 0, 0, List.of());
+      scheduler = SchedulerNode.start(ss, config, null);
+      scheduler.whenUp().toCompletableFuture().get(30, TimeUnit.SECONDS);
+      s = s.withNetwork(s.host(), s.grpcPort(), s.uploadPort(), s.dataDir(),
+          List.of(scheduler.grpcAddress()));
+    }
+    TaskStore store = TaskStore.open(s.dataDir());
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "dfdaemon", config);
+    try {
+      Executor blocking = system.dispatchers()
+          .lookup(DispatcherSelector.fromConfig("dfcache.blocking-io-dispatcher"));
+      PeerEndpoint self = new PeerEndpoint(s.effectiveHostId(), s.host(), s.grpcPort(),
+          s.uploadPort(), InetAddress.getLocalHost().getHostName());
+      SchedulerGateway gateway =
+          new SchedulerGateway(s.schedulers(), s.schedulerCallTimeout(), self);
+      Channels peerChannels = new Channels();
+      DaemonEnv env = new DaemonEnv(system, s, store, gateway, peerChannels, blocking, self);
+
+      ServerBinding upload = Http.get(system).newServerAt(s.host(), s.uploadPort())
+          .bind(new UploadServer(store::servable, UploadServer.UploadListener.NONE)::apply)
+          .toCompletableFuture().get(30, TimeUnit.SECONDS);
+      ActorRef<PeerTaskManager.Command> downloads =
+          system.systemActorOf(PeerTaskManager.create(env), "downloads", Props.empty());
+      DaemonService service = new DaemonService(env, downloads);
+      ServerBinding grpc = Http.get(system).newServerAt(s.host(), s.grpcPort())
+          .bind(DaemonHandlerFactory.create(service, system))
+          .toCompletableFuture().get(30, TimeUnit.SECONDS);
+      system.systemActorOf(Announcer.create(env), "announcer", Props.empty());
+      log.info("dfdaemon {} serving gRPC on {}, uploads on {}, store {}, schedulers {}",
+          self.id(), grpc.localAddress(), upload.localAddress(), s.dataDir(), s.schedulers());
+      return new DaemonNode(system, gateway, peerChannels, scheduler, self);
+    } catch (Exception e) {
+      system.terminate();
+      if (scheduler != null) {
+        scheduler.close();
+      }
+      throw e;
+    }
+  }
+
+  private static int freeIfZero(int port) throws IOException {
+    if (port != 0) {
+      return port;
+    }
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  public PeerEndpoint self() {
+    return self;
+  }
+
+  public HostPort grpcAddress() {
+    return new HostPort(self.ip(), self.rpcPort());
+  }
+
+  public ActorSystem<Void> system() {
+    return system;
+  }
+
+  @Override
+  public void close() {
+    system.terminate();
+    try {
+      system.getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    } catch (Exception e) {
+      log.warn("dfdaemon did not stop in time: {}", e.toString());
+    }
+    gateway.close();
+    peerChannels.close();
+    if (embeddedScheduler != null) {
+      embeddedScheduler.close();
+    }
+  }
+}

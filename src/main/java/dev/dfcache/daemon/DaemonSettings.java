@@ -1,0 +1,62 @@
+package dev.dfcache.daemon;
+
+import com.typesafe.config.Config;
+import dev.dfcache.common.HostPort;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/** A dfdaemon's settings: {@code dfcache.daemon} in application.conf, then launcher flags. */
+public record DaemonSettings(
+    String host,
+    String hostId,
+    int grpcPort,
+    int uploadPort,
+    Path dataDir,
+    List<HostPort> schedulers,
+    Duration heartbeatInterval,
+    Duration reannounceSettle,
+    int announceAttempts,
+    Duration schedulerCallTimeout,
+    int pieceParallelism,
+    long maxInflightBytes,
+    int pieceAttempts,
+    Duration parentWait) {
+
+  public static DaemonSettings fromConfig(Config root) {
+    Config c = root.getConfig("dfcache.daemon");
+    return new DaemonSettings(
+        c.getString("host"),
+        c.getString("host-id"),
+        c.getInt("grpc-port"),
+        c.getInt("upload-port"),
+        Path.of(c.getString("data-dir")),
+        c.getStringList("schedulers").stream().map(HostPort::parse).toList(),
+        c.getDuration("heartbeat-interval"),
+        c.getDuration("reannounce-settle"),
+        c.getInt("announce-attempts"),
+        c.getDuration("scheduler-call-timeout"),
+        c.getInt("piece-parallelism"),
+        c.getBytes("max-inflight-bytes"),
+        c.getInt("piece-attempts"),
+        c.getDuration("parent-wait"));
+  }
+
+  public DaemonSettings withNetwork(String host, int grpcPort, int uploadPort, Path dataDir,
+      List<HostPort> schedulers) {
+    return new DaemonSettings(host, hostId, grpcPort, uploadPort, dataDir, schedulers,
+        heartbeatInterval, reannounceSettle, announceAttempts, schedulerCallTimeout,
+        pieceParallelism, maxInflightBytes, pieceAttempts, parentWait);
+  }
+
+  public DaemonSettings withHostId(String id) {
+    return new DaemonSettings(host, id, grpcPort, uploadPort, dataDir, schedulers,
+        heartbeatInterval, reannounceSettle, announceAttempts, schedulerCallTimeout,
+        pieceParallelism, maxInflightBytes, pieceAttempts, parentWait);
+  }
+
+  /** The id this host announces under: configured, or "ip-grpcport" (stable across restarts). */
+  public String effectiveHostId() {
+    return hostId.isBlank() ? host + "-" + grpcPort : hostId;
+  }
+}

@@ -1,0 +1,331 @@
+package dev.dfcache.daemon;
+
+import dev.dfcache.api.common.Code;
+import dev.dfcache.api.common.PieceInfo;
+import dev.dfcache.api.common.PiecePacket;
+import dev.dfcache.api.common.PieceTaskRequest;
+import dev.dfcache.api.peer.FindParentsResponse;
+import dev.dfcache.api.peer.Parent;
+import dev.dfcache.common.DfException;
+import dev.dfcache.common.Digests;
+import dev.dfcache.common.HostPort;
+import dev.dfcache.common.PeerEndpoint;
+import dev.dfcache.common.PieceLayout;
+import dev.dfcache.rpc.DaemonRpc;
+import dev.dfcache.storage.PartialTask;
+import dev.dfcache.storage.StoredTask;
+import dev.dfcache.storage.TaskMeta;
+import dev.dfcache.storage.TaskOrigin;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.stream.ThrottleMode;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One download of a task from other peers, as one Pekko stream: piece numbers, throttled to the
+ * task's rate limit, fetched from several parents at once (HTTP range GETs), each verified against
+ * its SHA-256 before it is written, then reported to the scheduler in small batches so that this
+ * peer is offered as a parent for those pieces while it is still downloading.
+ */
+final class PeerTaskDownload {
+  private static final Logger log = LoggerFactory.getLogger(PeerTaskDownload.class);
+  private static final Duration REFRESH_EVERY = Duration.ofMillis(500);
+
+  private final DaemonEnv env;
+  private final TaskOrigin origin;
+  private final String taskId;
+  private final double limitBytesPerSecond;
+  private final Set<String> badPeers = ConcurrentHashMap.newKeySet();
+  private final List<ParentState> parents = new ArrayList<>();
+  private CompletableFuture<Void> refreshing = CompletableFuture.completedFuture(null);
+  private long lastRefreshNanos;
+  private volatile PartialTask partial;
+
+  /** A parent as this download sees it. Guarded by the download's monitor. */
+  private static final class ParentState {
+    PeerEndpoint peer;
+    boolean done;
+    BitSet pieces;
+    int inflight;
+    int failures;
+
+    ParentState(PeerEndpoint peer, boolean done, BitSet pieces) {
+      this.peer = peer;
+      this.done = done;
+      this.pieces = pieces;
+    }
+
+    boolean has(int piece) {
+      return done || pieces.get(piece);
+    }
+  }
+
+  PeerTaskDownload(DaemonEnv env, TaskOrigin origin, double limitBytesPerSecond) {
+    this.env = env;
+    this.origin = origin;
+    this.taskId = origin.taskId();
+    this.limitBytesPerSecond = limitBytesPerSecond;
+  }
+
+  CompletionStage<StoredTask> run() {
+    return env.gateway().findParents(taskId, Set.of())
+        .thenCompose(found -> {
+          updateParents(found);
+          if (found.getParentsCount() == 0) {
+            throw DfException.notFound("task " + taskId + " is not held by any live peer");
+          }
+          return fetchPieceList(found);
+        })
+        .thenApplyAsync(meta -> partial = env.store().beginDownload(meta), env.blocking())
+        .thenCompose(p -> downloadPieces(p))
+        .thenApplyAsync(done -> env.store().complete(partial), env.blocking())
+        .thenCompose(stored -> env.gateway()
+            .announce(stored.meta(), env.settings().announceAttempts())
+            .handle((ok, t) -> {
+              if (t != null) {
+                log.warn("task {} downloaded but not announced yet: {}", taskId, t.getMessage());
+              }
+              return stored;
+            }))
+        .whenComplete((stored, failure) -> {
+          if (failure != null) {
+            PartialTask p = partial;
+            if (p != null) {
+              env.store().abort(p);
+              env.gateway().leave(taskId);
+            }
+          }
+        });
+  }
+
+  /** The piece list from a parent, checked against the sign the scheduler recorded. */
+  private CompletionStage<TaskMeta> fetchPieceList(FindParentsResponse found) {
+    List<PeerEndpoint> sources = found.getParentsList().stream()
+        .sorted(Comparator.comparing((Parent p) -> !p.getDone()))
+        .map(p -> PeerEndpoint.fromProto(p.getHost()))
+        .toList();
+    return tryPieceList(found, sources, 0, null);
+  }
+
+  private CompletionStage<TaskMeta> tryPieceList(FindParentsResponse found,
+      List<PeerEndpoint> sources, int index, Throwable lastFailure) {
+    if (index >= sources.size()) {
+      return CompletableFuture.failedFuture(new DfException(Code.ClientPieceRequestFail,
+          "no parent gave a valid piece list for task " + taskId
+              + (lastFailure == null ? "" : ": " + DfException.of(lastFailure).getMessage())));
+    }
+    PeerEndpoint parent = sources.get(index);
+    PieceTaskRequest req = PieceTaskRequest.newBuilder().setTaskId(taskId)
+        .setSrcPid(env.self().id()).setDstPid(parent.id()).build();
+    return DaemonRpc.GET_PIECE_TASKS
+        .callAsync(env.peerChannels().get(new HostPort(parent.ip(), parent.rpcPort())), req,
+            env.settings().schedulerCallTimeout())
+        .thenApply(packet -> checkedMeta(found, packet))
+        .handle((meta, t) -> t == null
+            ? CompletableFuture.completedFuture(meta)
+            : tryPieceList(found, sources, index + 1, t))
+        .thenCompose(s -> s);
+  }
+
+  private TaskMeta checkedMeta(FindParentsResponse found, PiecePacket packet) {
+    PieceLayout layout = new PieceLayout(found.getContentLength(), found.getPieceSize());
+    List<PieceInfo> infos = new ArrayList<>(packet.getPieceInfosList());
+    infos.sort(Comparator.comparingInt(PieceInfo::getPieceNum));
+    if (packet.getContentLength() != found.getContentLength()
+        || infos.size() != layout.pieceCount() || infos.size() != found.getTotalPieceCount()) {
+      throw new DfException(Code.ClientPieceRequestFail, "incomplete piece list");
+    }
+    List<String> digests = new ArrayList<>(infos.size());
+    for (int i = 0; i < infos.size(); i++) {
+      if (infos.get(i).getPieceNum() != i) {
+        throw new DfException(Code.ClientPieceRequestFail, "piece list has gaps");
+      }
+      digests.add(infos.get(i).getPieceMd5());
+    }
+    if (!Digests.pieceListSign(digests).equals(found.getPieceMd5Sign())) {
+      throw new DfException(Code.ClientPieceRequestFail,
+          "piece list does not match the sign the scheduler recorded");
+    }
+    return new TaskMeta(TaskMeta.CURRENT_VERSION, taskId, origin.url(), origin.tag(),
+        origin.application(), found.getTaskTypeValue(), found.getContentLength(),
+        found.getPieceSize(), List.copyOf(digests), found.getPieceMd5Sign(),
+        System.currentTimeMillis(), true);
+  }
+
+  private CompletionStage<Void> downloadPieces(PartialTask task) {
+    PieceLayout layout = task.meta().layout();
+    List<Integer> order = new ArrayList<>(IntStream.range(0, layout.pieceCount()).boxed().toList());
+    // Downloaders that start together should not all want piece 0 from the same parent.
+    Collections.shuffle(order);
+    int parallelism = (int) Math.max(1, Math.min(env.settings().pieceParallelism(),
+        env.settings().maxInflightBytes() / layout.pieceSize()));
+    Source<Integer, ?> pieces = Source.from(order);
+    if (limitBytesPerSecond > 0) {
+      int perSecond = (int) Math.min(Integer.MAX_VALUE, Math.max(1, limitBytesPerSecond));
+      int burst = (int) Math.min(Integer.MAX_VALUE, Math.max(layout.pieceSize(), perSecond / 10));
+      pieces = pieces.throttle(perSecond, Duration.ofSeconds(1), burst, layout::sizeOf,
+          ThrottleMode.shaping());
+    }
+    return pieces
+        .mapAsyncUnordered(parallelism, n -> fetchPiece(task, n, 1, System.nanoTime()))
+        .groupedWithin(64, Duration.ofMillis(200))
+        .mapAsync(1, batch -> env.gateway().reportPieces(taskId, batch, false)
+            .exceptionally(t -> null))
+        .runWith(Sink.ignore(), env.system())
+        .thenApply(done -> null);
+  }
+
+  private CompletionStage<Integer> fetchPiece(PartialTask task, int piece, int attempt,
+      long waitingSince) {
+    ParentState parent = pickParent(piece);
+    if (parent == null) {
+      if (System.nanoTime() - waitingSince > env.settings().parentWait().toNanos()) {
+        return CompletableFuture.failedFuture(new DfException(Code.ClientPieceNotFound,
+            "no live parent holds piece " + piece + " of task " + taskId));
+      }
+      return refreshParents()
+          .thenCompose(v -> delay(Duration.ofMillis(100)))
+          .thenCompose(v -> fetchPiece(task, piece, attempt, waitingSince));
+    }
+    return fetchFrom(task, parent, piece)
+        .handle((n, t) -> {
+          synchronized (this) {
+            parent.inflight--;
+          }
+          if (t == null) {
+            return CompletableFuture.completedFuture(n);
+          }
+          onParentFailure(parent, piece, DfException.of(t));
+          if (attempt >= env.settings().pieceAttempts()) {
+            return CompletableFuture.<Integer>failedFuture(new DfException(
+                Code.ClientPieceDownloadFail, "piece " + piece + " of task " + taskId
+                    + " failed " + attempt + " times, last: " + DfException.of(t).getMessage()));
+          }
+          return fetchPiece(task, piece, attempt + 1, System.nanoTime());
+        })
+        .thenCompose(s -> s);
+  }
+
+  private CompletionStage<Integer> fetchFrom(PartialTask task, ParentState parent, int piece) {
+    PieceLayout layout = task.meta().layout();
+    long start = layout.offsetOf(piece);
+    long end = start + layout.sizeOf(piece) - 1;
+    PeerEndpoint p = parent.peer;
+    HttpRequest request = HttpRequest
+        .GET("http://" + p.uploadAddress() + "/download/" + taskId.substring(0, 3) + "/" + taskId
+            + "?peerId=" + env.self().id())
+        .addHeader(RawHeader.create("Range", "bytes=" + start + "-" + end));
+    return Http.get(env.system()).singleRequest(request)
+        .thenCompose(response -> readBody(response, parent))
+        .thenApplyAsync(bytes -> {
+          try {
+            task.writePiece(piece, bytes.getByteBuffers(), bytes.size());
+          } catch (java.io.IOException e) {
+            throw new DfException(Code.ClientError, "writing piece " + piece + ": " + e, e);
+          }
+          return piece;
+        }, env.blocking());
+  }
+
+  private CompletionStage<ByteString> readBody(HttpResponse response, ParentState parent) {
+    if (!response.status().equals(StatusCodes.PARTIAL_CONTENT)) {
+      response.discardEntityBytes(env.system());
+      return CompletableFuture.failedFuture(new DfException(Code.ClientPieceRequestFail,
+          "parent " + parent.peer.id() + " answered " + response.status()));
+    }
+    return response.entity().getDataBytes()
+        .runFold(ByteString.emptyByteString(), ByteString::concat, env.system());
+  }
+
+  private synchronized ParentState pickParent(int piece) {
+    ParentState best = null;
+    int bestScore = Integer.MAX_VALUE;
+    for (ParentState p : parents) {
+      if (badPeers.contains(p.peer.id()) || !p.has(piece)) {
+        continue;
+      }
+      // Few requests in flight first; between equals, a peer that is itself downloading, so the
+      // peers that already hold everything (often the one importer) are not the only source.
+      int score = p.inflight * 4 + (p.done ? 2 : 0) + ThreadLocalRandom.current().nextInt(2);
+      if (score < bestScore) {
+        best = p;
+        bestScore = score;
+      }
+    }
+    if (best != null) {
+      best.inflight++;
+    }
+    return best;
+  }
+
+  private void onParentFailure(ParentState parent, int piece, DfException e) {
+    log.debug("task {} piece {} from {} failed: {}", taskId, piece, parent.peer.id(), e.getMessage());
+    if (e.code() == Code.ClientPieceDownloadFail && e.getMessage().contains("digest")) {
+      // A parent that serves bytes that do not match the signed piece list is never used again,
+      // and the scheduler stops offering it for this task.
+      badPeers.add(parent.peer.id());
+      env.gateway().reportBadParent(taskId, parent.peer.id(), Code.ClientPieceDownloadFail);
+      return;
+    }
+    synchronized (this) {
+      if (++parent.failures >= 2) {
+        badPeers.add(parent.peer.id());
+      }
+    }
+  }
+
+  /** Asks the scheduler for parents again, at most every REFRESH_EVERY; callers share one ask. */
+  private synchronized CompletionStage<Void> refreshParents() {
+    long now = System.nanoTime();
+    if (!refreshing.isDone() || now - lastRefreshNanos < REFRESH_EVERY.toNanos()) {
+      return refreshing;
+    }
+    lastRefreshNanos = now;
+    refreshing = env.gateway().findParents(taskId, Set.copyOf(badPeers))
+        .thenAccept(this::updateParents)
+        .exceptionally(t -> null)
+        .toCompletableFuture();
+    return refreshing;
+  }
+
+  private synchronized void updateParents(FindParentsResponse found) {
+    for (Parent proto : found.getParentsList()) {
+      PeerEndpoint peer = PeerEndpoint.fromProto(proto.getHost());
+      BitSet pieces = BitSet.valueOf(proto.getPieces().toByteArray());
+      ParentState known = parents.stream().filter(p -> p.peer.id().equals(peer.id()))
+          .findFirst().orElse(null);
+      if (known == null) {
+        parents.add(new ParentState(peer, proto.getDone(), pieces));
+      } else {
+        known.peer = peer;
+        known.done |= proto.getDone();
+        known.pieces.or(pieces);
+      }
+    }
+  }
+
+  private static CompletionStage<Void> delay(Duration d) {
+    return CompletableFuture.runAsync(() -> {},
+        CompletableFuture.delayedExecutor(d.toMillis(), TimeUnit.MILLISECONDS));
+  }
+}

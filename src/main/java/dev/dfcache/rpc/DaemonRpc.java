@@ -1,0 +1,29 @@
+package dev.dfcache.rpc;
+
+import com.google.protobuf.Empty;
+import dev.dfcache.api.common.PiecePacket;
+import dev.dfcache.api.common.PieceTaskRequest;
+import dev.dfcache.api.dfdaemon.DeleteTaskRequest;
+import dev.dfcache.api.dfdaemon.ExportTaskRequest;
+import dev.dfcache.api.dfdaemon.ImportTaskRequest;
+import dev.dfcache.api.dfdaemon.StatTaskRequest;
+
+/** The dfdaemon.Daemon methods, for plain grpc-java callers. */
+public final class DaemonRpc {
+  private static final String SERVICE = "dfdaemon.Daemon";
+
+  public static final UnaryMethod<StatTaskRequest, Empty> STAT_TASK =
+      UnaryMethod.of(SERVICE, "StatTask", StatTaskRequest.getDefaultInstance(), Empty.getDefaultInstance());
+  public static final UnaryMethod<ImportTaskRequest, Empty> IMPORT_TASK =
+      UnaryMethod.of(SERVICE, "ImportTask", ImportTaskRequest.getDefaultInstance(), Empty.getDefaultInstance());
+  public static final UnaryMethod<ExportTaskRequest, Empty> EXPORT_TASK =
+      UnaryMethod.of(SERVICE, "ExportTask", ExportTaskRequest.getDefaultInstance(), Empty.getDefaultInstance());
+  public static final UnaryMethod<DeleteTaskRequest, Empty> DELETE_TASK =
+      UnaryMethod.of(SERVICE, "DeleteTask", DeleteTaskRequest.getDefaultInstance(), Empty.getDefaultInstance());
+  public static final UnaryMethod<Empty, Empty> CHECK_HEALTH =
+      UnaryMethod.of(SERVICE, "CheckHealth", Empty.getDefaultInstance(), Empty.getDefaultInstance());
+  public static final UnaryMethod<PieceTaskRequest, PiecePacket> GET_PIECE_TASKS =
+      UnaryMethod.of(SERVICE, "GetPieceTasks", PieceTaskRequest.getDefaultInstance(), PiecePacket.getDefaultInstance());
+
+  private DaemonRpc() {}
+}

@@ -1,0 +1,61 @@
+package dev.dfcache.scheduler;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.dfcache.common.HostPort;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code scheduler}: starts one scheduler node; flags override {@code dfcache.scheduler} keys. */
+@Command(name = "scheduler", mixinStandardHelpOptions = true,
+    description = {
+        "One node of the dfcache scheduler fleet, a Pekko cluster: hosts the task entities",
+        "placed on it by consistent hashing and serves scheduler.Scheduler and",
+        "dfcache.PeerScheduler over gRPC. With no --seed-nodes it forms a cluster of its own."})
+public final class SchedulerCommand implements Callable<Integer> {
+  @Option(names = "--host", paramLabel = "IP", description = "address to bind and advertise")
+  String host;
+
+  @Option(names = "--grpc-port", paramLabel = "PORT", description = "gRPC port (default 8002)")
+  Integer grpcPort;
+
+  @Option(names = "--cluster-port", paramLabel = "PORT",
+      description = "Pekko cluster (Artery) port (default 17355)")
+  Integer clusterPort;
+
+  @Option(names = "--seed-nodes", paramLabel = "HOST:PORT[,HOST:PORT...]",
+      description = "cluster ports of nodes to join (include this node's own on the first node)")
+  String seedNodes;
+
+  @Override
+  public Integer call() throws Exception {
+    // A node the cluster downed must exit so that its supervisor (systemd, Kubernetes) restarts it.
+    System.setProperty("pekko.coordinated-shutdown.exit-jvm", "on");
+    ConfigFactory.invalidateCaches();
+    Config config = ConfigFactory.load();
+    SchedulerSettings s = SchedulerSettings.fromConfig(config);
+    s = s.withAddresses(
+        host != null ? host : s.host(),
+        grpcPort != null ? grpcPort : s.grpcPort(),
+        clusterPort != null ? clusterPort : s.clusterPort(),
+        seedNodes != null ? HostPort.parseList(seedNodes) : s.seedNodes());
+    SchedulerNode node = SchedulerNode.start(s, config, null);
+    System.out.println("scheduler started grpc=" + node.grpcAddress() + " cluster="
+        + node.clusterAddress());
+    node.whenUp().toCompletableFuture().get(120, TimeUnit.SECONDS);
+    System.out.println("scheduler up grpc=" + node.grpcAddress());
+    System.out.flush();
+    return 0;
+  }
+
+  public static void main(String[] args) {
+    CommandLine cl = new CommandLine(new SchedulerCommand());
+    int code = cl.execute(args);
+    if (code != 0 || cl.isUsageHelpRequested() || cl.isVersionHelpRequested()) {
+      System.exit(code);
+    }
+  }
+}

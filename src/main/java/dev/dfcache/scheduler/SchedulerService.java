@@ -1,0 +1,250 @@
+package dev.dfcache.scheduler;
+
+import static dev.dfcache.common.GrpcErrors.guard;
+
+import com.google.protobuf.ByteString;
+import com.google.protobuf.Empty;
+import dev.dfcache.api.common.Code;
+import dev.dfcache.api.common.PieceInfo;
+import dev.dfcache.api.common.PiecePacket;
+import dev.dfcache.api.common.TaskType;
+import dev.dfcache.api.peer.FindParentsRequest;
+import dev.dfcache.api.peer.FindParentsResponse;
+import dev.dfcache.api.peer.HeartbeatRequest;
+import dev.dfcache.api.peer.HeartbeatResponse;
+import dev.dfcache.api.peer.Parent;
+import dev.dfcache.api.peer.PeerScheduler;
+import dev.dfcache.api.peer.ReportBadParentRequest;
+import dev.dfcache.api.peer.ReportPiecesRequest;
+import dev.dfcache.api.scheduler.AnnounceTaskRequest;
+import dev.dfcache.api.scheduler.PeerHost;
+import dev.dfcache.api.scheduler.PeerTarget;
+import dev.dfcache.api.scheduler.Scheduler;
+import dev.dfcache.api.scheduler.StatTaskRequest;
+import dev.dfcache.api.scheduler.Task;
+import dev.dfcache.common.DfException;
+import dev.dfcache.common.Digests;
+import dev.dfcache.common.PeerEndpoint;
+import dev.dfcache.common.PieceLayout;
+import dev.dfcache.common.TaskIds;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+
+/**
+ * The scheduler's gRPC front, served by every scheduler node: checks requests, then forwards each
+ * to the task's entity wherever sharding placed it. Holds no task state of its own.
+ */
+public final class SchedulerService implements Scheduler, PeerScheduler {
+  static final int MAX_PARENTS = 16;
+
+  private final ClusterSharding sharding;
+  private final ActorRef<HostRegistry.Command> hosts;
+  private final FleetGeneration generation;
+  private final Duration askTimeout;
+  private static final Empty EMPTY = Empty.getDefaultInstance();
+
+  public SchedulerService(ActorSystem<?> system, ActorRef<HostRegistry.Command> hosts,
+      FleetGeneration generation, Duration askTimeout) {
+    this.sharding = ClusterSharding.get(system);
+    this.hosts = hosts;
+    this.generation = generation;
+    this.askTimeout = askTimeout;
+  }
+
+  private CompletionStage<TaskEntity.Reply> ask(String taskId,
+      Function<ActorRef<TaskEntity.Reply>, TaskEntity.Command> message) {
+    return sharding.entityRefFor(TaskEntity.TYPE_KEY, taskId).ask(message::apply, askTimeout);
+  }
+
+  @Override
+  public CompletionStage<Task> statTask(StatTaskRequest in) {
+    return guard(() -> {
+      String taskId = TaskIds.requireValidTaskId(in.getTaskId());
+      return ask(taskId, TaskEntity.Stat::new).thenApply(reply -> {
+        if (reply instanceof TaskEntity.Status s) {
+          return Task.newBuilder()
+              .setId(taskId)
+              .setTypeValue(s.info().taskType())
+              .setContentLength(s.info().contentLength())
+              .setTotalPieceCount(s.info().totalPieces())
+              .setState(s.state())
+              .setPeerCount(s.peerCount())
+              .setHasAvailablePeer(s.hasAvailablePeer())
+              .build();
+        }
+        throw unexpected(taskId, reply);
+      });
+    });
+  }
+
+  @Override
+  public CompletionStage<Empty> announceTask(AnnounceTaskRequest in) {
+    return guard(() -> {
+      String taskId = TaskIds.requireValidTaskId(in.getTaskId());
+      PeerEndpoint peer = checkedPeer(in.getPeerHost());
+      TaskInfo info = taskInfoOf(taskId, in.getPiecePacket(), in.getTaskTypeValue());
+      hosts.tell(new HostRegistry.Beat(peer.id()));
+      return ask(taskId, replyTo -> new TaskEntity.Announce(info, peer, replyTo))
+          .thenApply(reply -> ack(taskId, reply));
+    });
+  }
+
+  @Override
+  public CompletionStage<Empty> leaveTask(PeerTarget in) {
+    return guard(() -> {
+      String taskId = TaskIds.requireValidTaskId(in.getTaskId());
+      if (in.getPeerId().isBlank()) {
+        throw DfException.badRequest("peer id must not be empty");
+      }
+      return ask(taskId, replyTo -> new TaskEntity.Leave(in.getPeerId(), replyTo))
+          .thenApply(reply -> ack(taskId, reply));
+    });
+  }
+
+  @Override
+  public CompletionStage<HeartbeatResponse> heartbeat(HeartbeatRequest in) {
+    return guard(() -> {
+      PeerEndpoint peer = checkedPeer(in.getHost());
+      hosts.tell(new HostRegistry.Beat(peer.id()));
+      return java.util.concurrent.CompletableFuture.completedFuture(
+          HeartbeatResponse.newBuilder().setGeneration(generation.current()).build());
+    });
+  }
+
+  @Override
+  public CompletionStage<FindParentsResponse> findParents(FindParentsRequest in) {
+    return guard(() -> {
+      String taskId = TaskIds.requireValidTaskId(in.getTaskId());
+      PeerEndpoint requester = checkedPeer(in.getHost());
+      hosts.tell(new HostRegistry.Beat(requester.id()));
+      List<String> bad = List.copyOf(in.getBadPeerIdsList());
+      return ask(taskId, replyTo -> new TaskEntity.FindParents(requester, bad, MAX_PARENTS, replyTo))
+          .thenApply(reply -> {
+            if (reply instanceof TaskEntity.Parents p) {
+              FindParentsResponse.Builder b = FindParentsResponse.newBuilder()
+                  .setTaskId(taskId)
+                  .setContentLength(p.info().contentLength())
+                  .setTotalPieceCount(p.info().totalPieces())
+                  .setPieceSize(p.info().pieceSize())
+                  .setPieceMd5Sign(p.info().pieceListSign())
+                  .setTaskTypeValue(p.info().taskType());
+              for (TaskEntity.PeerSnapshot s : p.parents()) {
+                Parent.Builder pb = Parent.newBuilder().setHost(s.peer().toProto()).setDone(s.done());
+                if (!s.done()) {
+                  pb.setPieces(ByteString.copyFrom(BitSet.valueOf(s.pieces()).toByteArray()));
+                }
+                b.addParents(pb);
+              }
+              return b.build();
+            }
+            throw unexpected(taskId, reply);
+          });
+    });
+  }
+
+  @Override
+  public CompletionStage<Empty> reportPieces(ReportPiecesRequest in) {
+    return guard(() -> {
+      String taskId = TaskIds.requireValidTaskId(in.getTaskId());
+      PeerEndpoint peer = checkedPeer(in.getHost());
+      BitSet pieces = new BitSet();
+      for (int n : in.getPieceNumsList()) {
+        if (n < 0) {
+          throw DfException.badRequest("negative piece number " + n);
+        }
+        pieces.set(n);
+      }
+      return ask(taskId, replyTo ->
+          new TaskEntity.ReportPieces(peer, pieces.toLongArray(), in.getDone(), replyTo))
+          .thenApply(reply -> ack(taskId, reply));
+    });
+  }
+
+  @Override
+  public CompletionStage<Empty> reportBadParent(ReportBadParentRequest in) {
+    return guard(() -> {
+      String taskId = TaskIds.requireValidTaskId(in.getTaskId());
+      if (in.getBadPeerId().isBlank()) {
+        throw DfException.badRequest("bad peer id must not be empty");
+      }
+      return ask(taskId, replyTo ->
+          new TaskEntity.ReportBadParent(in.getBadPeerId(), in.getReporterPeerId(), replyTo))
+          .thenApply(reply -> ack(taskId, reply));
+    });
+  }
+
+  private static Empty ack(String taskId, TaskEntity.Reply reply) {
+    if (reply instanceof TaskEntity.Ack) {
+      return EMPTY;
+    }
+    throw unexpected(taskId, reply);
+  }
+
+  private static DfException unexpected(String taskId, TaskEntity.Reply reply) {
+    if (reply instanceof TaskEntity.Unknown) {
+      return DfException.notFound("task " + taskId + " not found");
+    }
+    if (reply instanceof TaskEntity.Rejected r) {
+      Code code = Code.forNumber(r.code());
+      return new DfException(code == null ? Code.SchedError : code, r.message());
+    }
+    return new DfException(Code.SchedError, "unexpected reply " + reply);
+  }
+
+  static PeerEndpoint checkedPeer(PeerHost host) {
+    if (host.getId().isBlank() || host.getIp().isBlank()) {
+      throw DfException.badRequest("peer host id and ip are required");
+    }
+    if (host.getRpcPort() <= 0 || host.getRpcPort() > 65535 || host.getDownPort() <= 0
+        || host.getDownPort() > 65535) {
+      throw DfException.badRequest("peer host ports must be within 1..65535");
+    }
+    return PeerEndpoint.fromProto(host);
+  }
+
+  /**
+   * Checks an announced piece list (complete, contiguous, consistent sizes) and reduces it to
+   * what the scheduler keeps: the sizes and the sign of the list.
+   */
+  static TaskInfo taskInfoOf(String taskId, PiecePacket packet, int taskType) {
+    long length = packet.getContentLength();
+    if (length < 0) {
+      throw DfException.badRequest("content length must not be negative");
+    }
+    List<PieceInfo> pieces = new ArrayList<>(packet.getPieceInfosList());
+    pieces.sort(Comparator.comparingInt(PieceInfo::getPieceNum));
+    long pieceSize = pieces.isEmpty() ? PieceLayout.pieceSizeFor(length) : pieces.get(0).getRangeSize();
+    if (pieceSize <= 0) {
+      throw DfException.badRequest("piece size must be positive");
+    }
+    PieceLayout layout = new PieceLayout(length, pieceSize);
+    if (pieces.size() != layout.pieceCount()
+        || (packet.getTotalPiece() != 0 && packet.getTotalPiece() != pieces.size())) {
+      throw DfException.badRequest("task " + taskId + ": announce must list all "
+          + layout.pieceCount() + " pieces, got " + pieces.size());
+    }
+    List<String> digests = new ArrayList<>(pieces.size());
+    for (int i = 0; i < pieces.size(); i++) {
+      PieceInfo p = pieces.get(i);
+      if (p.getPieceNum() != i || p.getRangeStart() != layout.offsetOf(i)
+          || p.getRangeSize() != layout.sizeOf(i) || p.getPieceMd5().isEmpty()) {
+        throw DfException.badRequest("task " + taskId + ": piece " + i + " is inconsistent");
+      }
+      digests.add(p.getPieceMd5());
+    }
+    String sign = Digests.pieceListSign(digests);
+    if (!packet.getPieceMd5Sign().isEmpty() && !packet.getPieceMd5Sign().equals(sign)) {
+      throw DfException.badRequest("task " + taskId + ": piece_md5_sign does not match the pieces");
+    }
+    int type = TaskType.forNumber(taskType) == null ? TaskType.DfCache_VALUE : taskType;
+    return new TaskInfo(length, pieces.size(), pieceSize, sign, type);
+  }
+}

@@ -1,0 +1,256 @@
+package dev.dfcache.scheduler;
+
+import dev.dfcache.api.common.Code;
+import dev.dfcache.cluster.CborSerializable;
+import dev.dfcache.common.PeerEndpoint;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityContext;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+
+/**
+ * One task, as a sharded entity (entity id = task id): which peers hold which of its pieces. The
+ * state is soft: the peers hold the truth and re-announce it when the task moves. On a graceful
+ * hand-off (rebalance or a node leaving) the entity sends its state to its own next incarnation
+ * through sharding, which buffers it until the shard has moved, so nothing has to be re-announced.
+ */
+public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
+
+  public static final EntityTypeKey<Command> TYPE_KEY = EntityTypeKey.create(Command.class, "Task");
+
+  public sealed interface Command extends CborSerializable {}
+
+  /** A peer holds the whole task. */
+  public record Announce(TaskInfo info, PeerEndpoint peer, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  /** A peer wants to download: register it and answer with parents that hold pieces. */
+  public record FindParents(PeerEndpoint requester, List<String> badPeerIds, int max,
+      ActorRef<Reply> replyTo) implements Command {}
+
+  /** A downloading peer now holds more pieces (bitset words), or all of them. */
+  public record ReportPieces(PeerEndpoint peer, long[] pieces, boolean done,
+      ActorRef<Reply> replyTo) implements Command {}
+
+  public record ReportBadParent(String badPeerId, String reporterId, ActorRef<Reply> replyTo)
+      implements Command {}
+
+  public record Leave(String peerId, ActorRef<Reply> replyTo) implements Command {}
+
+  public record Stat(ActorRef<Reply> replyTo) implements Command {}
+
+  /** The state of this task's previous incarnation, handed over through sharding. */
+  public record RestoreState(TaskInfo info, List<PeerSnapshot> peers) implements Command {}
+
+  /** Sent by sharding instead of PoisonPill when the shard hands off. */
+  public record HandOff() implements Command {}
+
+  public record PeerSnapshot(PeerEndpoint peer, long[] pieces, boolean done)
+      implements CborSerializable {}
+
+  public sealed interface Reply extends CborSerializable {}
+
+  public record Ack(boolean ok) implements Reply {}
+
+  public record Unknown(String taskId) implements Reply {}
+
+  public record Rejected(int code, String message) implements Reply {}
+
+  public record Parents(TaskInfo info, List<PeerSnapshot> parents) implements Reply {}
+
+  public record Status(TaskInfo info, String state, int peerCount, boolean hasAvailablePeer)
+      implements Reply {}
+
+  /** A peer as this entity tracks it. */
+  private static final class PeerState {
+    PeerEndpoint endpoint;
+    final BitSet pieces;
+    boolean done;
+    long timesOffered;
+
+    PeerState(PeerEndpoint endpoint, BitSet pieces, boolean done) {
+      this.endpoint = endpoint;
+      this.pieces = pieces;
+      this.done = done;
+    }
+
+    PeerSnapshot snapshot() {
+      return new PeerSnapshot(endpoint, pieces.toLongArray(), done);
+    }
+  }
+
+  private final String taskId;
+  private final HostLiveness liveness;
+  private final ClusterSharding sharding;
+  private TaskInfo info;
+  private final Map<String, PeerState> peers = new LinkedHashMap<>();
+  /** Peers found serving corrupt data for this task: never offered again until they re-announce. */
+  private final Set<String> quarantined = new HashSet<>();
+
+  public static Behavior<Command> create(EntityContext<Command> entityContext) {
+    return Behaviors.setup(ctx -> new TaskEntity(ctx, entityContext.getEntityId()));
+  }
+
+  private TaskEntity(ActorContext<Command> ctx, String taskId) {
+    super(ctx);
+    this.taskId = taskId;
+    this.liveness = HostLiveness.get(ctx.getSystem());
+    this.sharding = ClusterSharding.get(ctx.getSystem());
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(Announce.class, this::onAnnounce)
+        .onMessage(FindParents.class, this::onFindParents)
+        .onMessage(ReportPieces.class, this::onReportPieces)
+        .onMessage(ReportBadParent.class, this::onReportBadParent)
+        .onMessage(Leave.class, this::onLeave)
+        .onMessage(Stat.class, this::onStat)
+        .onMessage(RestoreState.class, this::onRestore)
+        .onMessage(HandOff.class, m -> onHandOff())
+        .build();
+  }
+
+  private Behavior<Command> onAnnounce(Announce m) {
+    if (info != null && !info.sameContentAs(m.info())) {
+      if (hasLiveHolder()) {
+        m.replyTo().tell(new Rejected(Code.BadRequest.getNumber(),
+            "task " + taskId + " is already held by other peers with different content"));
+        return this;
+      }
+      // Nobody alive holds the old content: the new announce defines the task.
+      peers.clear();
+      quarantined.clear();
+    }
+    info = m.info();
+    BitSet all = new BitSet(info.totalPieces());
+    all.set(0, info.totalPieces());
+    upsert(m.peer(), all, true);
+    quarantined.remove(m.peer().id());
+    m.replyTo().tell(new Ack(true));
+    return this;
+  }
+
+  private Behavior<Command> onFindParents(FindParents m) {
+    if (info == null) {
+      m.replyTo().tell(new Unknown(taskId));
+      return this;
+    }
+    PeerState self = peers.get(m.requester().id());
+    if (self == null) {
+      upsert(m.requester(), new BitSet(), false);
+    }
+    Set<String> excluded = new HashSet<>(m.badPeerIds());
+    excluded.addAll(quarantined);
+    excluded.add(m.requester().id());
+    List<PeerState> candidates = new ArrayList<>();
+    for (PeerState p : peers.values()) {
+      if (!excluded.contains(p.endpoint.id()) && !p.pieces.isEmpty()
+          && liveness.isAlive(p.endpoint.id())) {
+        candidates.add(p);
+      }
+    }
+    // Spread downloaders over the holders: the least offered first, ties broken at random.
+    candidates.sort(Comparator.comparingLong((PeerState p) -> p.timesOffered)
+        .thenComparingInt(p -> ThreadLocalRandom.current().nextInt()));
+    List<PeerSnapshot> chosen = new ArrayList<>();
+    for (PeerState p : candidates.subList(0, Math.min(m.max(), candidates.size()))) {
+      p.timesOffered++;
+      chosen.add(p.snapshot());
+    }
+    m.replyTo().tell(new Parents(info, chosen));
+    return this;
+  }
+
+  private Behavior<Command> onReportPieces(ReportPieces m) {
+    if (info == null) {
+      m.replyTo().tell(new Unknown(taskId));
+      return this;
+    }
+    BitSet reported = BitSet.valueOf(m.pieces());
+    if (m.done()) {
+      reported.set(0, info.totalPieces());
+    }
+    upsert(m.peer(), reported, m.done());
+    m.replyTo().tell(new Ack(true));
+    return this;
+  }
+
+  private Behavior<Command> onReportBadParent(ReportBadParent m) {
+    getContext().getLog().warn("task {}: peer {} reported bad by {}", taskId, m.badPeerId(),
+        m.reporterId());
+    quarantined.add(m.badPeerId());
+    m.replyTo().tell(new Ack(true));
+    return this;
+  }
+
+  private Behavior<Command> onLeave(Leave m) {
+    peers.remove(m.peerId());
+    m.replyTo().tell(new Ack(true));
+    return this;
+  }
+
+  private Behavior<Command> onStat(Stat m) {
+    if (info == null) {
+      m.replyTo().tell(new Unknown(taskId));
+      return this;
+    }
+    boolean anyDone = peers.values().stream().anyMatch(p -> p.done);
+    String state = anyDone ? "Succeeded" : peers.isEmpty() ? "Pending" : "Running";
+    m.replyTo().tell(new Status(info, state, peers.size(), hasLiveHolder()));
+    return this;
+  }
+
+  private Behavior<Command> onRestore(RestoreState m) {
+    if (info == null || info.sameContentAs(m.info())) {
+      info = m.info();
+      for (PeerSnapshot s : m.peers()) {
+        upsert(s.peer(), BitSet.valueOf(s.pieces()), s.done());
+      }
+    }
+    return this;
+  }
+
+  private Behavior<Command> onHandOff() {
+    if (info != null && !peers.isEmpty()) {
+      List<PeerSnapshot> snapshot = peers.values().stream().map(PeerState::snapshot).toList();
+      sharding.entityRefFor(TYPE_KEY, taskId).tell(new RestoreState(info, snapshot));
+    }
+    return Behaviors.stopped();
+  }
+
+  private boolean hasLiveHolder() {
+    for (PeerState p : peers.values()) {
+      if (p.done && !quarantined.contains(p.endpoint.id()) && liveness.isAlive(p.endpoint.id())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void upsert(PeerEndpoint endpoint, BitSet pieces, boolean done) {
+    PeerState p = peers.get(endpoint.id());
+    if (p == null) {
+      peers.put(endpoint.id(), new PeerState(endpoint, pieces, done));
+    } else {
+      p.endpoint = endpoint;
+      p.pieces.or(pieces);
+      p.done |= done;
+    }
+  }
+}

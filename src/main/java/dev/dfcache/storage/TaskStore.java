@@ -1,0 +1,363 @@
+package dev.dfcache.storage;
+
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.dfcache.api.common.Code;
+import dev.dfcache.common.ContentDigest;
+import dev.dfcache.common.DfException;
+import dev.dfcache.common.Digests;
+import dev.dfcache.common.PieceLayout;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's cache on local disk. Layout: {@code <data-dir>/tasks/<id[0:3]>/<id>/data} and
+ * {@code meta.json}; work in progress lives under {@code <data-dir>/tmp/} and becomes visible by
+ * one directory rename, so a crash never leaves a half-written task in the tree. The files are the
+ * truth; the in-memory index is rebuilt by a scan at open.
+ *
+ * <p>All methods block on disk I/O: call them from the blocking I/O dispatcher, never an actor.
+ */
+public final class TaskStore {
+  private static final Logger log = LoggerFactory.getLogger(TaskStore.class);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+  private static final int IO_CHUNK = 1 << 20;
+
+  private final Path tasksDir;
+  private final Path tmpDir;
+  private final ConcurrentHashMap<String, StoredTask> complete = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, PartialTask> partial = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Object> taskLocks = new ConcurrentHashMap<>();
+
+  private TaskStore(Path dataDir) {
+    this.tasksDir = dataDir.resolve("tasks");
+    this.tmpDir = dataDir.resolve("tmp");
+  }
+
+  /** Opens (creating if needed) a store, drops leftovers of a crash and indexes complete tasks. */
+  public static TaskStore open(Path dataDir) throws IOException {
+    TaskStore store = new TaskStore(dataDir.toAbsolutePath().normalize());
+    Files.createDirectories(store.tasksDir);
+    Files.createDirectories(store.tmpDir);
+    deleteRecursively(store.tmpDir);
+    Files.createDirectories(store.tmpDir);
+    store.scan();
+    return store;
+  }
+
+  private void scan() throws IOException {
+    try (Stream<Path> prefixes = Files.list(tasksDir)) {
+      for (Path prefix : (Iterable<Path>) prefixes::iterator) {
+        try (Stream<Path> dirs = Files.list(prefix)) {
+          for (Path dir : (Iterable<Path>) dirs::iterator) {
+            loadTask(dir).ifPresentOrElse(
+                t -> complete.put(t.taskId(), t),
+                () -> {
+                  log.warn("removing unusable task directory {}", dir);
+                  deleteQuietly(dir);
+                });
+          }
+        }
+      }
+    }
+    log.info("store {} holds {} tasks", tasksDir.getParent(), complete.size());
+  }
+
+  private Optional<StoredTask> loadTask(Path dir) {
+    try {
+      TaskMeta meta = JSON.readValue(dir.resolve(StoredTask.META).toFile(), TaskMeta.class);
+      StoredTask task = new StoredTask(meta, dir);
+      boolean consistent = meta.done()
+          && dir.getFileName().toString().equals(meta.taskId())
+          && dir.equals(dirOf(meta.taskId()))
+          && meta.pieceDigests().size() == meta.layout().pieceCount()
+          && Digests.pieceListSign(meta.pieceDigests()).equals(meta.pieceListSign())
+          && Files.size(task.dataFile()) == meta.contentLength();
+      return consistent ? Optional.of(task) : Optional.empty();
+    } catch (IOException | RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  public Optional<StoredTask> get(String taskId) {
+    return Optional.ofNullable(complete.get(taskId));
+  }
+
+  public Collection<StoredTask> all() {
+    return List.copyOf(complete.values());
+  }
+
+  /** A complete task, or a download in progress, whose verified bytes may be uploaded. */
+  public Optional<ServableTask> servable(String taskId) {
+    StoredTask done = complete.get(taskId);
+    return done != null ? Optional.of(done) : Optional.ofNullable(partial.get(taskId));
+  }
+
+  public Optional<PartialTask> partial(String taskId) {
+    return Optional.ofNullable(partial.get(taskId));
+  }
+
+  public long usedBytes() {
+    return complete.values().stream().mapToLong(StoredTask::contentLength).sum();
+  }
+
+  Path dirOf(String taskId) {
+    return tasksDir.resolve(taskId.substring(0, 3)).resolve(taskId);
+  }
+
+  /**
+   * Copies a file into the store, computing piece digests (and the whole-content digest when one
+   * is expected) in the same single pass. A task that is already complete is returned as is.
+   *
+   * @throws DfException BadRequest when the content does not match {@code expected}, or the file
+   *     changed while it was read; ResourceLacked when the disk is full
+   */
+  public StoredTask importFile(TaskOrigin origin, Path source, Optional<ContentDigest> expected) {
+    synchronized (lockFor(origin.taskId())) {
+      StoredTask existing = complete.get(origin.taskId());
+      if (existing != null) {
+        return existing;
+      }
+      Path work = tmpDir.resolve(origin.taskId() + "-" + UUID.randomUUID());
+      try {
+        Files.createDirectories(work);
+        TaskMeta meta = copyAndDigest(origin, source, work.resolve(StoredTask.DATA), expected);
+        return publish(meta, work);
+      } catch (IOException e) {
+        deleteQuietly(work);
+        throw ioFailure("import " + source, e);
+      } catch (RuntimeException e) {
+        deleteQuietly(work);
+        throw e;
+      }
+    }
+  }
+
+  private static TaskMeta copyAndDigest(TaskOrigin origin, Path source, Path target,
+      Optional<ContentDigest> expected) throws IOException {
+    try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
+        FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW,
+            StandardOpenOption.WRITE)) {
+      PieceLayout layout = PieceLayout.forLength(in.size());
+      MessageDigest whole = expected.map(d -> Digests.newDigest(d.javaAlgorithm())).orElse(null);
+      List<String> digests = new ArrayList<>(layout.pieceCount());
+      ByteBuffer buf = ByteBuffer.allocateDirect(IO_CHUNK);
+      long position = 0;
+      for (int piece = 0; piece < layout.pieceCount(); piece++) {
+        MessageDigest pieceDigest = Digests.sha256();
+        long remaining = layout.sizeOf(piece);
+        while (remaining > 0) {
+          buf.clear().limit((int) Math.min(buf.capacity(), remaining));
+          int n = in.read(buf, position);
+          if (n < 0) {
+            throw DfException.badRequest("file " + source + " shrank while it was imported");
+          }
+          buf.flip();
+          pieceDigest.update(buf.duplicate());
+          if (whole != null) {
+            whole.update(buf.duplicate());
+          }
+          while (buf.hasRemaining()) {
+            out.write(buf);
+          }
+          position += n;
+          remaining -= n;
+        }
+        digests.add(Digests.hex(pieceDigest.digest()));
+      }
+      if (in.size() != layout.contentLength()) {
+        throw DfException.badRequest("file " + source + " changed size while it was imported");
+      }
+      if (whole != null) {
+        String actual = Digests.hex(whole.digest());
+        if (!actual.equals(expected.get().hex())) {
+          throw DfException.badRequest("content digest mismatch: expected " + expected.get()
+              + ", file has " + expected.get().algorithm() + ":" + actual);
+        }
+      }
+      out.force(false);
+      return TaskMeta.complete(origin, layout, digests);
+    }
+  }
+
+  /** Starts a download into the tmp area; its verified pieces are servable at once. */
+  public PartialTask beginDownload(TaskMeta meta) {
+    synchronized (lockFor(meta.taskId())) {
+      if (partial.containsKey(meta.taskId())) {
+        throw new IllegalStateException("download of " + meta.taskId() + " already running");
+      }
+      Path work = tmpDir.resolve(meta.taskId() + "-" + UUID.randomUUID());
+      try {
+        Files.createDirectories(work);
+        PartialTask task = new PartialTask(meta, work);
+        partial.put(meta.taskId(), task);
+        return task;
+      } catch (IOException e) {
+        deleteQuietly(work);
+        throw ioFailure("start download of " + meta.taskId(), e);
+      }
+    }
+  }
+
+  /** Moves a fully verified download into the store. */
+  public StoredTask complete(PartialTask task) {
+    synchronized (lockFor(task.taskId())) {
+      try {
+        if (!task.isComplete()) {
+          throw new IllegalStateException("download of " + task.taskId() + " is incomplete");
+        }
+        task.force();
+        task.close();
+        StoredTask stored = publish(task.meta(), task.dir());
+        partial.remove(task.taskId(), task);
+        return stored;
+      } catch (IOException e) {
+        abort(task);
+        throw ioFailure("complete " + task.taskId(), e);
+      }
+    }
+  }
+
+  /** Drops a download and everything it wrote. */
+  public void abort(PartialTask task) {
+    partial.remove(task.taskId(), task);
+    try {
+      task.close();
+    } catch (IOException ignored) {
+      // the directory goes anyway
+    }
+    deleteQuietly(task.dir());
+  }
+
+  /** Writes meta.json atomically, then makes the task directory visible with one rename. */
+  private StoredTask publish(TaskMeta meta, Path work) throws IOException {
+    writeMetaAtomically(work, meta);
+    Path dir = dirOf(meta.taskId());
+    Files.createDirectories(dir.getParent());
+    deleteQuietly(dir);
+    Files.move(work, dir, StandardCopyOption.ATOMIC_MOVE);
+    StoredTask stored = new StoredTask(meta, dir);
+    complete.put(meta.taskId(), stored);
+    return stored;
+  }
+
+  private static void writeMetaAtomically(Path dir, TaskMeta meta) throws IOException {
+    Path tmp = dir.resolve(StoredTask.META + ".tmp");
+    try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE,
+        StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE)) {
+      ch.write(ByteBuffer.wrap(JSON.writeValueAsBytes(meta)));
+      ch.force(true);
+    }
+    Files.move(tmp, dir.resolve(StoredTask.META), StandardCopyOption.ATOMIC_MOVE,
+        StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  /** Removes a task; true when there was one. The directory leaves the tree in one rename. */
+  public boolean delete(String taskId) {
+    synchronized (lockFor(taskId)) {
+      StoredTask removed = complete.remove(taskId);
+      if (removed == null) {
+        return false;
+      }
+      Path grave = tmpDir.resolve(taskId + "-deleted-" + UUID.randomUUID());
+      try {
+        Files.move(removed.dir(), grave, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException e) {
+        grave = removed.dir();
+      }
+      deleteQuietly(grave);
+      return true;
+    }
+  }
+
+  /**
+   * Puts a task's bytes at {@code output}: a hard link when possible (no copy), else a copy; in
+   * both cases under a temp name first, then linked into place without replacing an existing file.
+   * A task that must change owner is always copied, so the store's own file keeps its owner.
+   */
+  public void exportTo(StoredTask task, Path output, long uid, long gid) {
+    Path tmp = output.resolveSibling("." + output.getFileName() + ".dfcache-" + UUID.randomUUID());
+    boolean chown = uid != 0 && gid != 0;
+    try {
+      boolean linked = false;
+      if (!chown) {
+        try {
+          Files.createLink(tmp, task.dataFile());
+          linked = true;
+        } catch (IOException | UnsupportedOperationException e) {
+          log.debug("hard link to {} not possible ({}), copying", output, e.toString());
+        }
+      }
+      if (!linked) {
+        Files.copy(task.dataFile(), tmp);
+        if (chown) {
+          Files.setAttribute(tmp, "unix:uid", (int) uid);
+          Files.setAttribute(tmp, "unix:gid", (int) gid);
+        }
+      }
+      try {
+        Files.createLink(output, tmp);
+      } catch (UnsupportedOperationException | AtomicMoveNotSupportedException e) {
+        Files.move(tmp, output);
+      }
+    } catch (FileAlreadyExistsException e) {
+      throw DfException.badRequest("output " + output + " already exists");
+    } catch (IOException e) {
+      throw ioFailure("export to " + output, e);
+    } finally {
+      deleteQuietly(tmp);
+    }
+  }
+
+  private Object lockFor(String taskId) {
+    return taskLocks.computeIfAbsent(taskId, k -> new Object());
+  }
+
+  /** Disk full is ResourceLacked (API.md); any other I/O failure is UnknownError. */
+  static DfException ioFailure(String what, IOException e) {
+    String text = String.valueOf(e.getMessage());
+    if (text.contains("No space left") || text.contains("Disk quota exceeded")) {
+      return new DfException(Code.ResourceLacked, what + ": no space left on device", e);
+    }
+    return new DfException(Code.UnknownError, what + ": " + e, e);
+  }
+
+  static void deleteQuietly(Path p) {
+    try {
+      deleteRecursively(p);
+    } catch (IOException | UncheckedIOException e) {
+      log.warn("could not delete {}: {}", p, e.toString());
+    }
+  }
+
+  private static void deleteRecursively(Path p) throws IOException {
+    if (!Files.exists(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+      return;
+    }
+    try (Stream<Path> walk = Files.walk(p)) {
+      for (Path f : (Iterable<Path>) walk.sorted(Comparator.reverseOrder())::iterator) {
+        Files.deleteIfExists(f);
+      }
+    }
+  }
+}

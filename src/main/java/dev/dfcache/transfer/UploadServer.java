@@ -1,0 +1,111 @@
+package dev.dfcache.transfer;
+
+import dev.dfcache.common.TaskIds;
+import dev.dfcache.storage.ServableTask;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpMethods;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+
+/**
+ * The peer's piece upload endpoint, Dragonfly's shape: {@code GET /download/<id[0:3]>/<id>
+ * ?peerId=<peer>} with one {@code Range: bytes=a-b}. A file is found by task id in the store and
+ * nothing else: no part of the request ever becomes a path (CVE-2025-59352 was exactly that).
+ * Only verified bytes are served; a range a peer does not hold yet is 404.
+ */
+public final class UploadServer implements Function<HttpRequest, CompletionStage<HttpResponse>> {
+  private static final Pattern PATH = Pattern.compile("^/download/([^/]{1,8})/([^/]{1,128})$");
+  private static final Pattern RANGE = Pattern.compile("^bytes=(\\d{1,19})-(\\d{0,19})$");
+
+  private final Function<String, Optional<ServableTask>> tasks;
+  private final UploadListener listener;
+
+  /** Told about every served request, for metrics and upload accounting. */
+  public interface UploadListener {
+    void served(String taskId, long bytes);
+
+    UploadListener NONE = (taskId, bytes) -> {};
+  }
+
+  public UploadServer(Function<String, Optional<ServableTask>> tasks, UploadListener listener) {
+    this.tasks = tasks;
+    this.listener = listener;
+  }
+
+  @Override
+  public CompletionStage<HttpResponse> apply(HttpRequest request) {
+    HttpResponse response;
+    try {
+      response = handle(request);
+    } catch (RuntimeException e) {
+      response = error(StatusCodes.INTERNAL_SERVER_ERROR, "upload failed: " + e.getMessage());
+    }
+    return CompletableFuture.completedFuture(response);
+  }
+
+  HttpResponse handle(HttpRequest request) {
+    if (!request.method().equals(HttpMethods.GET)) {
+      return error(StatusCodes.METHOD_NOT_ALLOWED, "only GET is served");
+    }
+    Matcher m = PATH.matcher(request.getUri().path());
+    if (!m.matches()) {
+      return error(StatusCodes.NOT_FOUND, "expected /download/<id[0:3]>/<task id>");
+    }
+    String taskId = m.group(2);
+    if (!TaskIds.isValidTaskId(taskId) || !m.group(1).equals(taskId.substring(0, 3))) {
+      return error(StatusCodes.BAD_REQUEST, "task id must be 64 lowercase hex characters, "
+          + "under its first 3");
+    }
+    Optional<ServableTask> found = tasks.apply(taskId);
+    if (found.isEmpty()) {
+      return error(StatusCodes.NOT_FOUND, "task " + taskId + " not held here");
+    }
+    ServableTask task = found.get();
+    long length = task.contentLength();
+    long start = 0;
+    long end = length;
+    boolean partial = false;
+    Optional<String> rangeHeader = request.getHeader("Range").map(h -> h.value().trim());
+    if (rangeHeader.isPresent()) {
+      Matcher r = RANGE.matcher(rangeHeader.get());
+      if (!r.matches()) {
+        return error(StatusCodes.BAD_REQUEST, "one range of the form bytes=a-b is supported");
+      }
+      start = Long.parseLong(r.group(1));
+      end = r.group(2).isEmpty() ? length : Long.parseLong(r.group(2)) + 1;
+      if (end <= start || start >= length || end > length) {
+        return HttpResponse.create().withStatus(StatusCodes.RANGE_NOT_SATISFIABLE)
+            .addHeader(RawHeader.create("Content-Range", "bytes */" + length))
+            .withEntity("range " + rangeHeader.get() + " is outside 0-" + (length - 1) + "\n");
+      }
+      partial = true;
+    }
+    if (!task.hasRange(start, end)) {
+      return error(StatusCodes.NOT_FOUND, "range not held here yet");
+    }
+    listener.served(taskId, end - start);
+    HttpResponse response = HttpResponse.create()
+        .withStatus(partial ? StatusCodes.PARTIAL_CONTENT : StatusCodes.OK)
+        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, end - start,
+            PieceRangeSource.of(task.dataFile(), start, end)));
+    if (partial) {
+      response = response.addHeader(
+          RawHeader.create("Content-Range", "bytes " + start + "-" + (end - 1) + "/" + length));
+    }
+    return response;
+  }
+
+  private static HttpResponse error(StatusCode status, String message) {
+    return HttpResponse.create().withStatus(status).withEntity(message + "\n");
+  }
+}
