@@ -45,7 +45,7 @@ public final class TaskIds {
     if (url.getBytes(StandardCharsets.UTF_8).length > MAX_CID_BYTES) {
       throw DfException.badRequest("cid is longer than " + MAX_CID_BYTES + " bytes");
     }
-    if (url.startsWith(SCHEME_PREFIX) && url.substring(SCHEME_PREFIX.length()).isBlank()) {
+    if (url.startsWith(SCHEME_PREFIX) && cidOf(url).isBlank()) {
       throw DfException.badRequest("cid must not be empty");
     }
     for (String part :
@@ -74,7 +74,12 @@ public final class TaskIds {
     if (!url.startsWith(SCHEME_PREFIX)) {
       return url;
     }
-    return java.net.URLDecoder.decode(url.substring(SCHEME_PREFIX.length()), StandardCharsets.UTF_8);
+    String escaped = url.substring(SCHEME_PREFIX.length());
+    try {
+      return java.net.URLDecoder.decode(escaped, StandardCharsets.UTF_8);
+    } catch (IllegalArgumentException malformedEscape) {
+      return escaped;
+    }
   }
 
   private static void appendIfPresent(StringBuilder sb, String part) {

@@ -1,0 +1,27 @@
+package dev.dfcache.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class UnitsTest {
+  @Test
+  void durations() {
+    assertEquals(Duration.ofSeconds(10), Units.parseDuration("10s"));
+    assertEquals(Duration.ofMinutes(2), Units.parseDuration("2m"));
+    assertEquals(Duration.ofMillis(500), Units.parseDuration("500ms"));
+    assertEquals(Duration.ZERO, Units.parseDuration("0"));
+    assertThrows(IllegalArgumentException.class, () -> Units.parseDuration("-1s"));
+    assertThrows(IllegalArgumentException.class, () -> Units.parseDuration("soon"));
+  }
+
+  @Test
+  void sizes() {
+    assertEquals(100L << 20, Units.parseBytes("100MiB"));
+    assertEquals(1L << 30, Units.parseBytes("1G"));
+    assertEquals(4096, Units.parseBytes("4096"));
+    assertThrows(IllegalArgumentException.class, () -> Units.parseBytes("-5"));
+  }
+}

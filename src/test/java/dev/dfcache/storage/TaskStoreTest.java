@@ -1,0 +1,148 @@
+package dev.dfcache.storage;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dfcache.api.common.Code;
+import dev.dfcache.common.ContentDigest;
+import dev.dfcache.common.DfException;
+import dev.dfcache.common.Digests;
+import dev.dfcache.common.PieceLayout;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class TaskStoreTest {
+  @TempDir Path tmp;
+
+  static final String ID = "a".repeat(64);
+
+  static TaskOrigin origin(String id) {
+    return new TaskOrigin(id, "d7y:/x", "", "", 1);
+  }
+
+  Path file(String name, int size) throws IOException {
+    byte[] data = new byte[size];
+    new Random(size).nextBytes(data);
+    return Files.write(tmp.resolve(name), data);
+  }
+
+  @Test
+  void importCopiesAndDigestsEveryPiece() throws IOException {
+    TaskStore store = TaskStore.open(tmp.resolve("store"));
+    Path src = file("src", (int) (4 * PieceLayout.MIB + 1));
+    StoredTask t = store.importFile(origin(ID), src, Optional.empty());
+    assertArrayEquals(Files.readAllBytes(src), Files.readAllBytes(t.dataFile()));
+    assertEquals(2, t.meta().pieceCount());
+    byte[] all = Files.readAllBytes(src);
+    assertEquals(Digests.sha256Hex(java.util.Arrays.copyOf(all, (int) (4 * PieceLayout.MIB))),
+        t.meta().pieceDigests().get(0));
+    assertEquals(Digests.pieceListSign(t.meta().pieceDigests()), t.meta().pieceListSign());
+    assertEquals(tmp.resolve("store/tasks/aaa/" + ID), t.dir());
+    assertTrue(Files.exists(t.dir().resolve("meta.json")));
+  }
+
+  @Test
+  void emptyFileIsATaskWithNoPieces() throws IOException {
+    TaskStore store = TaskStore.open(tmp.resolve("store"));
+    StoredTask t = store.importFile(origin(ID), file("empty", 0), Optional.empty());
+    assertEquals(0, t.meta().pieceCount());
+    assertEquals(0, Files.size(t.dataFile()));
+  }
+
+  @Test
+  void contentDigestIsVerifiedAndAMismatchLeavesNothing() throws IOException {
+    TaskStore store = TaskStore.open(tmp.resolve("store"));
+    Path src = file("src", 1000);
+    String good = "sha256:" + Digests.sha256Hex(Files.readAllBytes(src));
+    DfException e = assertThrows(DfException.class, () -> store.importFile(origin(ID), src,
+        ContentDigest.parse("sha256:" + "0".repeat(64))));
+    assertEquals(Code.BadRequest, e.code());
+    assertTrue(store.get(ID).isEmpty());
+    assertEquals(0, countFiles(tmp.resolve("store")));
+    store.importFile(origin(ID), src, ContentDigest.parse(good));
+    assertTrue(store.get(ID).isPresent());
+  }
+
+  @Test
+  void aRestartFindsTasksAgainAndDropsHalfWrittenOnes() throws IOException {
+    Path dir = tmp.resolve("store");
+    TaskStore store = TaskStore.open(dir);
+    store.importFile(origin(ID), file("src", 5000), Optional.empty());
+    // Leftovers of a crash: a download in tmp, and a task dir whose data is short.
+    Files.createDirectories(dir.resolve("tmp/" + "b".repeat(64) + "-x"));
+    Files.write(dir.resolve("tmp/" + "b".repeat(64) + "-x/data"), new byte[10]);
+    String other = "c".repeat(64);
+    store.importFile(origin(other), file("src2", 5000), Optional.empty());
+    Files.write(dir.resolve("tasks/ccc/" + other + "/data"), new byte[10]);
+
+    TaskStore reopened = TaskStore.open(dir);
+    assertTrue(reopened.get(ID).isPresent());
+    assertTrue(reopened.get(other).isEmpty(), "a task whose data does not match is dropped");
+    assertFalse(Files.exists(dir.resolve("tasks/ccc/" + other)));
+    assertEquals(0, countFiles(dir.resolve("tmp")));
+  }
+
+  @Test
+  void downloadsAcceptOnlyVerifiedPiecesAndServeThemAtOnce() throws IOException {
+    TaskStore store = TaskStore.open(tmp.resolve("store"));
+    byte[] content = Files.readAllBytes(file("src", (int) (4 * PieceLayout.MIB + 10)));
+    PieceLayout layout = PieceLayout.forLength(content.length);
+    List<String> digests = List.of(
+        Digests.sha256Hex(java.util.Arrays.copyOfRange(content, 0, (int) layout.pieceSize())),
+        Digests.sha256Hex(java.util.Arrays.copyOfRange(content, (int) layout.pieceSize(), content.length)));
+    PartialTask p = store.beginDownload(TaskMeta.complete(origin(ID), layout, digests));
+    byte[] tail = java.util.Arrays.copyOfRange(content, (int) layout.pieceSize(), content.length);
+    byte[] corrupt = tail.clone();
+    corrupt[3] ^= 1;
+    assertThrows(DfException.class, () -> p.writePiece(1, List.of(ByteBuffer.wrap(corrupt)), corrupt.length));
+    assertFalse(p.hasPiece(1));
+    p.writePiece(1, List.of(ByteBuffer.wrap(tail)), tail.length);
+    assertTrue(p.hasRange(layout.pieceSize(), content.length));
+    assertFalse(p.hasRange(0, 10));
+    assertTrue(store.servable(ID).isPresent());
+    p.writePiece(0, List.of(ByteBuffer.wrap(content, 0, (int) layout.pieceSize())), layout.pieceSize());
+    StoredTask t = store.complete(p);
+    assertArrayEquals(content, Files.readAllBytes(t.dataFile()));
+  }
+
+  @Test
+  void exportLinksWithoutClobbering() throws IOException {
+    TaskStore store = TaskStore.open(tmp.resolve("store"));
+    StoredTask t = store.importFile(origin(ID), file("src", 3000), Optional.empty());
+    Path out = tmp.resolve("out");
+    store.exportTo(t, out, 0, 0);
+    assertArrayEquals(Files.readAllBytes(t.dataFile()), Files.readAllBytes(out));
+    DfException e = assertThrows(DfException.class, () -> store.exportTo(t, out, 0, 0));
+    assertEquals(Code.BadRequest, e.code());
+    try (Stream<Path> s = Files.list(tmp)) {
+      assertTrue(s.noneMatch(f -> f.getFileName().toString().contains(".dfcache-")),
+          "no temp file left behind");
+    }
+  }
+
+  @Test
+  void deleteRemovesTheTaskAndMissingIsFine() throws IOException {
+    TaskStore store = TaskStore.open(tmp.resolve("store"));
+    store.importFile(origin(ID), file("src", 3000), Optional.empty());
+    assertTrue(store.delete(ID));
+    assertFalse(store.delete(ID));
+    assertTrue(TaskStore.open(tmp.resolve("store")).get(ID).isEmpty());
+  }
+
+  static long countFiles(Path dir) throws IOException {
+    try (Stream<Path> s = Files.walk(dir)) {
+      return s.filter(Files::isRegularFile).count();
+    }
+  }
+}
