@@ -121,7 +121,10 @@ public final class DaemonService implements Daemon {
             if (in.getLocalOnly()) {
               throw notFound(in.getUrl(), "locally");
             }
-            return download(origin, limit);
+            return download(origin, limit).exceptionally(t -> {
+              DfException e = DfException.of(t);
+              throw e.code() == Code.PeerTaskNotFound ? notFound(in.getUrl(), "on any peer") : e;
+            });
           });
       CompletableFuture<Empty> exported = task.thenApplyAsync(t -> {
         env.store().exportTo(t, output, in.getUid(), in.getGid());

@@ -160,7 +160,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     excluded.add(m.requester().id());
     List<PeerState> candidates = new ArrayList<>();
     for (PeerState p : peers.values()) {
-      if (!excluded.contains(p.endpoint.id()) && !p.pieces.isEmpty()
+      if (!excluded.contains(p.endpoint.id()) && (p.done || !p.pieces.isEmpty())
           && liveness.isAlive(p.endpoint.id())) {
         candidates.add(p);
       }

@@ -1,0 +1,202 @@
+package dev.dfcache.e2e;
+
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Real dfcache processes on 127.0.0.1, started from the built jar with their own ports and data
+ * directories, for end-to-end tests. Everything started is killed on close.
+ */
+public final class LocalCluster implements AutoCloseable {
+  public static final Path JAR = Path.of("target", "dfcache.jar").toAbsolutePath();
+  private final Path work;
+  private final Path logs;
+  private final List<Proc> procs = new ArrayList<>();
+
+  /** A started process and the ports it serves. */
+  public static final class Proc {
+    public final String name;
+    public final Process process;
+    public final int grpcPort;
+    public final int otherPort;
+    public final Path dataDir;
+    final List<String> command;
+
+    Proc(String name, Process process, int grpcPort, int otherPort, Path dataDir,
+        List<String> command) {
+      this.name = name;
+      this.process = process;
+      this.grpcPort = grpcPort;
+      this.otherPort = otherPort;
+      this.dataDir = dataDir;
+      this.command = command;
+    }
+
+    public String grpc() {
+      return "127.0.0.1:" + grpcPort;
+    }
+
+    public int uploadPort() {
+      return otherPort;
+    }
+  }
+
+  public LocalCluster(Path work) throws IOException {
+    if (!Files.isRegularFile(JAR)) {
+      fail("build the jar first (mvn package): " + JAR);
+    }
+    this.work = work;
+    this.logs = Path.of("target", "it-logs").toAbsolutePath();
+    Files.createDirectories(logs);
+  }
+
+  public static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  public Proc scheduler(String name, List<String> seeds, int clusterPort) throws Exception {
+    int grpc = freePort();
+    List<String> args = new ArrayList<>(List.of("scheduler", "--host", "127.0.0.1",
+        "--grpc-port", Integer.toString(grpc), "--cluster-port", Integer.toString(clusterPort)));
+    if (!seeds.isEmpty()) {
+      args.add("--seed-nodes");
+      args.add(String.join(",", seeds));
+    }
+    return start(name, args, "scheduler up", grpc, clusterPort, null, 60);
+  }
+
+  public Proc scheduler(String name) throws Exception {
+    return scheduler(name, List.of(), freePort());
+  }
+
+  public Proc daemon(String name, String schedulers) throws Exception {
+    return daemon(name, schedulers, work.resolve(name), freePort(), freePort());
+  }
+
+  public Proc daemon(String name, String schedulers, Path dataDir, int grpc, int upload)
+      throws Exception {
+    List<String> args = List.of("dfdaemon", "--host", "127.0.0.1",
+        "--grpc-port", Integer.toString(grpc), "--upload-port", Integer.toString(upload),
+        "--data-dir", dataDir.toString(), "--schedulers", schedulers);
+    return start(name, args, "dfdaemon ready", grpc, upload, dataDir, 60);
+  }
+
+  /** Starts the same daemon again (same ports and data dir) after it was stopped. */
+  public Proc restart(Proc old) throws Exception {
+    procs.remove(old);
+    return start(old.name, old.command, "dfdaemon ready", old.grpcPort, old.otherPort,
+        old.dataDir, 60);
+  }
+
+  private Proc start(String name, List<String> args, String readyLine, int grpc, int other,
+      Path dataDir, int timeoutSeconds) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx512m", "-XX:+UseSerialGC",
+        "-jar", JAR.toString()));
+    cmd.addAll(args);
+    Path log = logs.resolve(name + "-" + System.nanoTime() + ".log");
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    Process p = pb.start();
+    Proc proc = new Proc(name, p, grpc, other, dataDir, args);
+    procs.add(proc);
+    CompletableFuture<Void> ready = new CompletableFuture<>();
+    Thread pump = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(
+          new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+          var out = Files.newBufferedWriter(log)) {
+        String line;
+        while ((line = r.readLine()) != null) {
+          out.write(line);
+          out.newLine();
+          out.flush();
+          if (line.startsWith(readyLine)) {
+            ready.complete(null);
+          }
+        }
+      } catch (IOException ignored) {
+        // process gone
+      }
+      ready.completeExceptionally(new IllegalStateException(name + " exited; see " + log));
+    }, "log-" + name);
+    pump.setDaemon(true);
+    pump.start();
+    ready.get(timeoutSeconds, TimeUnit.SECONDS);
+    return proc;
+  }
+
+  /** kill -9. */
+  public void kill(Proc p) throws InterruptedException {
+    p.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+  }
+
+  /** SIGTERM, then wait for a graceful exit. */
+  public void stop(Proc p) throws InterruptedException {
+    p.process.destroy();
+    if (!p.process.waitFor(30, TimeUnit.SECONDS)) {
+      p.process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+    }
+  }
+
+  public static String javaBin() {
+    return Path.of(System.getProperty("java.home"), "bin", "java").toString();
+  }
+
+  /** Runs the real CLI: {@code java -jar dfcache.jar dfcache --daemon D args...}. */
+  public static CliResult cli(Proc daemon, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx128m",
+        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", JAR.toString(), "dfcache",
+        "--daemon", daemon.grpc()));
+    cmd.addAll(List.of(args));
+    Process p = new ProcessBuilder(cmd).start();
+    CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
+    CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+    if (!p.waitFor(300, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      fail("dfcache " + String.join(" ", args) + " did not finish");
+    }
+    return new CliResult(p.exitValue(), out.get(), err.get());
+  }
+
+  private static String read(java.io.InputStream in) {
+    try {
+      return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  public record CliResult(int exit, String out, String err) {
+    @Override
+    public String toString() {
+      return "exit " + exit + ", stdout: " + out.strip() + ", stderr: " + err.strip();
+    }
+  }
+
+  @Override
+  public void close() {
+    for (Proc p : procs) {
+      p.process.destroyForcibly();
+    }
+    for (Proc p : procs) {
+      try {
+        p.process.waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+    procs.clear();
+  }
+}
