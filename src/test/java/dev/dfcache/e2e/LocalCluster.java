@@ -95,6 +95,24 @@ public final class LocalCluster implements AutoCloseable {
     return start(name, args, "dfdaemon ready", grpc, upload, dataDir, 60);
   }
 
+  /** A daemon with its own embedded single-node scheduler: no other process needed. */
+  public Proc standaloneDaemon(String name) throws Exception {
+    int grpc = freePort();
+    int upload = freePort();
+    Path dataDir = work.resolve(name);
+    List<String> args = List.of("dfdaemon", "--standalone", "--host", "127.0.0.1",
+        "--grpc-port", Integer.toString(grpc), "--upload-port", Integer.toString(upload),
+        "--data-dir", dataDir.toString());
+    return start(name, args, "dfdaemon ready", grpc, upload, dataDir, 60);
+  }
+
+  /** Commands put before "java", e.g. setpriv to run a process as another user. */
+  public void setCommandPrefix(List<String> prefix) {
+    this.commandPrefix = List.copyOf(prefix);
+  }
+
+  private List<String> commandPrefix = List.of();
+
   /** Starts the same daemon again (same ports and data dir) after it was stopped. */
   public Proc restart(Proc old) throws Exception {
     procs.remove(old);
@@ -104,8 +122,8 @@ public final class LocalCluster implements AutoCloseable {
 
   private Proc start(String name, List<String> args, String readyLine, int grpc, int other,
       Path dataDir, int timeoutSeconds) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx512m", "-XX:+UseSerialGC",
-        "-jar", JAR.toString()));
+    List<String> cmd = new ArrayList<>(commandPrefix);
+    cmd.addAll(List.of(javaBin(), "-Xmx512m", "-XX:+UseSerialGC", "-jar", JAR.toString()));
     cmd.addAll(args);
     Path log = logs.resolve(name + "-" + System.nanoTime() + ".log");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);

@@ -1,0 +1,118 @@
+package dev.dfcache.e2e;
+
+import static dev.dfcache.e2e.LocalCluster.cli;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dfcache.e2e.LocalCluster.CliResult;
+import dev.dfcache.e2e.LocalCluster.Proc;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Peers that die, come back, or run alone: each test has a cluster of its own. */
+class PeerLifecycleIT {
+  Path work;
+  LocalCluster cluster;
+
+  @BeforeEach
+  void setUp() throws Exception {
+    work = Files.createTempDirectory("dfcache-lifecycle");
+    cluster = new LocalCluster(work);
+  }
+
+  @AfterEach
+  void tearDown() throws Exception {
+    cluster.close();
+    try (var walk = Files.walk(work)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
+  Path randomFile(String name, int size) throws Exception {
+    byte[] data = new byte[size];
+    new Random(size).nextBytes(data);
+    return Files.write(work.resolve(name), data);
+  }
+
+  /** Polls a CLI command until it exits with {@code exit}; returns the seconds it took. */
+  static double awaitExit(int exit, int timeoutSeconds, Proc daemon, String... args)
+      throws Exception {
+    long start = System.nanoTime();
+    CliResult last = null;
+    while (System.nanoTime() - start < timeoutSeconds * 1_000_000_000L) {
+      last = cli(daemon, args);
+      if (last.exit() == exit) {
+        return (System.nanoTime() - start) / 1e9;
+      }
+      Thread.sleep(250);
+    }
+    throw new AssertionError("no exit " + exit + " within " + timeoutSeconds + " s: " + last);
+  }
+
+  @Test
+  void aDeadPeerIsNoLongerOfferedAndARestartedOneIsBackWithItsCache() throws Exception {
+    Proc scheduler = cluster.scheduler("scheduler");
+    Proc a = cluster.daemon("a", scheduler.grpc());
+    Proc b = cluster.daemon("b", scheduler.grpc());
+    Path src = randomFile("f", 5 * 1024 * 1024 + 7);
+    String sha = EndToEndIT.sha256(src);
+    assertEquals(0, cli(a, "import", "-i", "life", src.toString()).exit());
+    assertEquals(0, cli(b, "stat", "-i", "life").exit());
+
+    cluster.kill(a);
+    double gone = awaitExit(1, 30, b, "stat", "-i", "life");
+    System.out.printf("stat turned not-found %.1f s after the holder was killed%n", gone);
+    Path out = work.resolve("out");
+    CliResult export = cli(b, "export", "-i", "life", "-O", out.toString());
+    assertEquals(1, export.exit(), export.toString());
+    assertFalse(Files.exists(out), "a failed export leaves no output");
+
+    Proc again = cluster.restart(a);
+    double back = awaitExit(0, 30, b, "stat", "-i", "life");
+    System.out.printf("stat found the task again %.1f s after the holder restarted%n", back);
+    assertEquals(0, cli(again, "stat", "-i", "life", "--local").exit());
+    assertEquals(0, cli(b, "export", "-i", "life", "-O", out.toString()).exit());
+    assertEquals(sha, EndToEndIT.sha256(out));
+  }
+
+  @Test
+  void aStandaloneDaemonNeedsNoOtherProcess() throws Exception {
+    Proc solo = cluster.standaloneDaemon("solo");
+    Path src = randomFile("solo-in", 4 * 1024 * 1024 + 1);
+    assertEquals(0, cli(solo, "import", "-i", "solo", src.toString()).exit());
+    assertEquals(0, cli(solo, "stat", "-i", "solo").exit());
+    assertEquals(0, cli(solo, "stat", "-i", "solo", "--local").exit());
+    Path out = work.resolve("solo-out");
+    assertEquals(0, cli(solo, "export", "-i", "solo", "-O", out.toString()).exit());
+    assertEquals(EndToEndIT.sha256(src), EndToEndIT.sha256(out));
+    assertEquals(0, cli(solo, "delete", "-i", "solo").exit());
+    assertEquals(1, cli(solo, "stat", "-i", "solo").exit());
+  }
+
+  @Test
+  void anUnreadableFileIsRejectedAndNothingIsStored() throws Exception {
+    boolean root = "root".equals(System.getProperty("user.name"));
+    if (root) {
+      // Root reads any file: run this daemon as nobody so that mode 000 means something.
+      Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")), "setpriv needed");
+      Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxrwxrwx"));
+      cluster.setCommandPrefix(List.of("/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
+          "--clear-groups"));
+    }
+    Proc solo = cluster.standaloneDaemon("solo");
+    Path src = randomFile("secret", 1000);
+    Files.setPosixFilePermissions(src, PosixFilePermissions.fromString("---------"));
+    CliResult r = cli(solo, "import", "-i", "secret", src.toString());
+    assertEquals(1, r.exit(), r.toString());
+    assertTrue(r.err().contains("not readable"), r.toString());
+    assertEquals(1, cli(solo, "stat", "-i", "secret", "--local").exit());
+  }
+}
