@@ -254,6 +254,51 @@ class EndToEndIT {
     assertEquals(404, rawGet(port, "/download/" + "d".repeat(3) + "/" + "d".repeat(64), null));
   }
 
+  @Test
+  void grpcErrorsCarryDragonflyCodes() throws Exception {
+    io.grpc.ManagedChannel ch = dev.dfcache.rpc.Channels.open(
+        new dev.dfcache.common.HostPort("127.0.0.1", a.grpcPort));
+    try {
+      var meta = dev.dfcache.api.common.UrlMeta.getDefaultInstance();
+      String url = dev.dfcache.common.TaskIds.urlForCid("grpc-unknown");
+      var e = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class,
+          () -> dev.dfcache.rpc.DaemonRpc.STAT_TASK.call(ch,
+              dev.dfcache.api.dfdaemon.StatTaskRequest.newBuilder().setUrl(url).build(),
+              java.time.Duration.ofSeconds(10)));
+      assertEquals(io.grpc.Status.Code.UNKNOWN, e.getStatus().getCode());
+      assertTrue(e.getStatus().getDescription().startsWith("[1404]"), e.getStatus().toString());
+      byte[] details = e.getTrailers().get(io.grpc.Metadata.Key.of("grpc-status-details-bin",
+          io.grpc.Metadata.BINARY_BYTE_MARSHALLER));
+      var df = com.google.rpc.Status.parseFrom(details).getDetails(0)
+          .unpack(dev.dfcache.api.common.GrpcDfError.class);
+      assertEquals(dev.dfcache.api.common.Code.PeerTaskNotFound, df.getCode());
+
+      for (String path : new String[] {"relative/file", "/tmp/../etc/passwd", ""}) {
+        var bad = org.junit.jupiter.api.Assertions.assertThrows(
+            io.grpc.StatusRuntimeException.class,
+            () -> dev.dfcache.rpc.DaemonRpc.IMPORT_TASK.call(ch,
+                dev.dfcache.api.dfdaemon.ImportTaskRequest.newBuilder().setUrl(url)
+                    .setUrlMeta(meta).setPath(path).build(), java.time.Duration.ofSeconds(10)));
+        assertTrue(bad.getStatus().getDescription().startsWith("[1400]"), path + ": " + bad);
+      }
+      var badOut = org.junit.jupiter.api.Assertions.assertThrows(
+          io.grpc.StatusRuntimeException.class,
+          () -> dev.dfcache.rpc.DaemonRpc.EXPORT_TASK.call(ch,
+              dev.dfcache.api.dfdaemon.ExportTaskRequest.newBuilder().setUrl(url)
+                  .setOutput("out/relative").build(), java.time.Duration.ofSeconds(10)));
+      assertTrue(badOut.getStatus().getDescription().startsWith("[1400]"), badOut.toString());
+      var badLimit = org.junit.jupiter.api.Assertions.assertThrows(
+          io.grpc.StatusRuntimeException.class,
+          () -> dev.dfcache.rpc.DaemonRpc.EXPORT_TASK.call(ch,
+              dev.dfcache.api.dfdaemon.ExportTaskRequest.newBuilder().setUrl(url)
+                  .setOutput(work.resolve("x").toString()).setLimit(-1).build(),
+              java.time.Duration.ofSeconds(10)));
+      assertTrue(badLimit.getStatus().getDescription().startsWith("[1400]"), badLimit.toString());
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+
   /** A hand-written HTTP/1.1 GET, so that no client library normalizes the path. */
   static int rawGet(int port, String path, String range) throws IOException {
     try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
