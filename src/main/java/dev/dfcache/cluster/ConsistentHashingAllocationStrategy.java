@@ -30,6 +30,8 @@ public final class ConsistentHashingAllocationStrategy
 
   private final int virtualNodes;
   private Function<ActorRef, String> regionKey;
+  /** The regions seen by the previous rebalance round; moves wait until they hold still. */
+  private Set<ActorRef> regionsLastRound = Set.of();
 
   public ConsistentHashingAllocationStrategy(int virtualNodes) {
     this.virtualNodes = virtualNodes;
@@ -66,11 +68,18 @@ public final class ConsistentHashingAllocationStrategy
     return Futures.successful(shardsToMove(current, rebalanceInProgress));
   }
 
-  /** The shards whose ring owner differs from the region that holds them. */
+  /**
+   * The shards whose ring owner differs from the region that holds them, once the set of regions
+   * has held still for one rebalance round: while nodes are still joining, a shard would otherwise
+   * move twice in a row (its state with it), and sharding drops messages buffered across two
+   * consecutive hand-offs of one shard.
+   */
   Set<String> shardsToMove(Map<ActorRef, IndexedSeq<String>> current,
       Set<String> rebalanceInProgress) {
     Set<String> move = new HashSet<>();
-    if (!rebalanceInProgress.isEmpty() || current.size() < 2) {
+    boolean regionsChanged = !current.keySet().equals(regionsLastRound);
+    regionsLastRound = Set.copyOf(current.keySet());
+    if (regionsChanged || !rebalanceInProgress.isEmpty() || current.size() < 2) {
       return move;
     }
     ConsistentHashRing<ActorRef> ring = ring(current);

@@ -2,7 +2,10 @@ package dev.dfcache.daemon;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.dfcache.cli.Units;
 import dev.dfcache.common.HostPort;
+import java.util.HashMap;
+import java.util.Map;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -41,24 +44,45 @@ public final class DaemonCommand implements Callable<Integer> {
       description = "run a single-node scheduler in this JVM: dfcache on one machine, no other process")
   boolean standalone;
 
+  @Option(names = "--upload-limit", paramLabel = "SIZE",
+      description = "total upload rate of this daemon per second, e.g. 100MiB (0 = none)")
+  String uploadLimit;
+
+  @Option(names = "--download-limit", paramLabel = "SIZE",
+      description = "total download rate of this daemon per second (0 = none)")
+  String downloadLimit;
+
+  @Option(names = "--max-uploads", paramLabel = "N",
+      description = "piece uploads served at once; more are refused with 503 (default 64)")
+  Integer maxUploads;
+
   @Override
   public Integer call() throws Exception {
-    Config config = ConfigFactory.load();
-    DaemonSettings d = DaemonSettings.fromConfig(config);
-    d = d.withNetwork(
-        host != null ? host : d.host(),
-        grpcPort != null ? grpcPort : d.grpcPort(),
-        uploadPort != null ? uploadPort : d.uploadPort(),
-        dataDir != null ? dataDir.toAbsolutePath() : d.dataDir(),
-        schedulers != null ? HostPort.parseList(schedulers) : d.schedulers());
-    if (hostId != null) {
-      d = d.withHostId(hostId);
-    }
-    DaemonNode node = DaemonNode.start(d, config, standalone);
+    Map<String, Object> flags = new HashMap<>();
+    putIfSet(flags, "host", host);
+    putIfSet(flags, "grpc-port", grpcPort);
+    putIfSet(flags, "upload-port", uploadPort);
+    putIfSet(flags, "data-dir", dataDir == null ? null : dataDir.toAbsolutePath().toString());
+    putIfSet(flags, "schedulers", schedulers == null ? null
+        : HostPort.parseList(schedulers).stream().map(HostPort::toString).toList());
+    putIfSet(flags, "host-id", hostId);
+    putIfSet(flags, "upload-limit", uploadLimit == null ? null : Units.parseBytes(uploadLimit));
+    putIfSet(flags, "download-limit", downloadLimit == null ? null : Units.parseBytes(downloadLimit));
+    putIfSet(flags, "max-concurrent-uploads", maxUploads);
+    Config config = ConfigFactory.parseMap(flags, "command line")
+        .atPath("dfcache.daemon")
+        .withFallback(ConfigFactory.load());
+    DaemonNode node = DaemonNode.start(DaemonSettings.fromConfig(config), config, standalone);
     System.out.println("dfdaemon ready grpc=" + node.grpcAddress() + " upload="
         + node.self().uploadAddress() + " id=" + node.self().id());
     System.out.flush();
     return 0;
+  }
+
+  private static void putIfSet(Map<String, Object> m, String key, Object value) {
+    if (value != null) {
+      m.put(key, value);
+    }
   }
 
   public static void main(String[] args) {

@@ -1,6 +1,8 @@
 package dev.dfcache.daemon;
 
 import dev.dfcache.common.PeerEndpoint;
+import dev.dfcache.metrics.DaemonMetrics;
+import dev.dfcache.transfer.TokenBucket;
 import dev.dfcache.rpc.Channels;
 import dev.dfcache.storage.TaskStore;
 import java.util.concurrent.Executor;
@@ -14,4 +16,7 @@ record DaemonEnv(
     SchedulerGateway gateway,
     Channels peerChannels,
     Executor blocking,
-    PeerEndpoint self) {}
+    PeerEndpoint self,
+    DaemonMetrics metrics,
+    /** shared by every download of this daemon; null = no limit */
+    TokenBucket downloadLimit) {}

@@ -4,6 +4,8 @@ import com.typesafe.config.Config;
 import dev.dfcache.api.dfdaemon.DaemonHandlerFactory;
 import dev.dfcache.common.HostPort;
 import dev.dfcache.common.PeerEndpoint;
+import dev.dfcache.metrics.DaemonMetrics;
+import dev.dfcache.transfer.TokenBucket;
 import dev.dfcache.rpc.Channels;
 import dev.dfcache.scheduler.SchedulerNode;
 import dev.dfcache.scheduler.SchedulerSettings;
@@ -72,10 +74,14 @@ public final class DaemonNode implements AutoCloseable {
       SchedulerGateway gateway =
           new SchedulerGateway(s.schedulers(), s.schedulerCallTimeout(), self);
       Channels peerChannels = new Channels();
-      DaemonEnv env = new DaemonEnv(system, s, store, gateway, peerChannels, blocking, self);
+      DaemonMetrics metrics = new DaemonMetrics(() -> store.all().size(), store::usedBytes);
+      DaemonEnv env = new DaemonEnv(system, s, store, gateway, peerChannels, blocking, self,
+          metrics, TokenBucket.forLimit(s.downloadLimit()));
 
+      UploadServer uploads = new UploadServer(store::servable, metrics,
+          TokenBucket.forLimit(s.uploadLimit()), s.maxConcurrentUploads());
       ServerBinding upload = Http.get(system).newServerAt(s.host(), s.uploadPort())
-          .bind(new UploadServer(store::servable, UploadServer.UploadListener.NONE)::apply)
+          .bind(uploads::apply)
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
       ActorRef<PeerTaskManager.Command> downloads =
           system.systemActorOf(PeerTaskManager.create(env), "downloads", Props.empty());

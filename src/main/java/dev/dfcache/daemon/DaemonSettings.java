@@ -21,7 +21,10 @@ public record DaemonSettings(
     int pieceParallelism,
     long maxInflightBytes,
     int pieceAttempts,
-    Duration parentWait) {
+    Duration parentWait,
+    long uploadLimit,
+    long downloadLimit,
+    int maxConcurrentUploads) {
 
   public static DaemonSettings fromConfig(Config root) {
     Config c = root.getConfig("dfcache.daemon");
@@ -39,20 +42,18 @@ public record DaemonSettings(
         c.getInt("piece-parallelism"),
         c.getBytes("max-inflight-bytes"),
         c.getInt("piece-attempts"),
-        c.getDuration("parent-wait"));
+        c.getDuration("parent-wait"),
+        c.getBytes("upload-limit"),
+        c.getBytes("download-limit"),
+        c.getInt("max-concurrent-uploads"));
   }
 
   public DaemonSettings withNetwork(String host, int grpcPort, int uploadPort, Path dataDir,
       List<HostPort> schedulers) {
     return new DaemonSettings(host, hostId, grpcPort, uploadPort, dataDir, schedulers,
         heartbeatInterval, reannounceSettle, announceAttempts, schedulerCallTimeout,
-        pieceParallelism, maxInflightBytes, pieceAttempts, parentWait);
-  }
-
-  public DaemonSettings withHostId(String id) {
-    return new DaemonSettings(host, id, grpcPort, uploadPort, dataDir, schedulers,
-        heartbeatInterval, reannounceSettle, announceAttempts, schedulerCallTimeout,
-        pieceParallelism, maxInflightBytes, pieceAttempts, parentWait);
+        pieceParallelism, maxInflightBytes, pieceAttempts, parentWait, uploadLimit,
+        downloadLimit, maxConcurrentUploads);
   }
 
   /** The id this host announces under: configured, or "ip-grpcport" (stable across restarts). */

@@ -50,6 +50,7 @@ import org.slf4j.LoggerFactory;
 final class PeerTaskDownload {
   private static final Logger log = LoggerFactory.getLogger(PeerTaskDownload.class);
   private static final Duration REFRESH_EVERY = Duration.ofMillis(500);
+  private static final String BUSY = "busy: ";
 
   private final DaemonEnv env;
   private final TaskOrigin origin;
@@ -187,6 +188,8 @@ final class PeerTaskDownload {
           ThrottleMode.shaping());
     }
     return pieces
+        .mapAsync(1, n -> env.downloadLimit() == null ? CompletableFuture.completedFuture(n)
+            : env.downloadLimit().acquire(layout.sizeOf(n)).thenApply(v -> n))
         .mapAsyncUnordered(parallelism, n -> fetchPiece(task, n, 1, System.nanoTime()))
         .groupedWithin(64, Duration.ofMillis(200))
         .mapAsync(1, batch -> env.gateway().reportPieces(taskId, batch, false)
@@ -240,6 +243,8 @@ final class PeerTaskDownload {
         .thenApplyAsync(bytes -> {
           try {
             task.writePiece(piece, bytes.getByteBuffers(), bytes.size());
+            env.metrics().downloadedBytes.inc(bytes.size());
+            env.metrics().pieces.labelValues("ok").inc();
           } catch (java.io.IOException e) {
             throw new DfException(Code.ClientError, "writing piece " + piece + ": " + e, e);
           }
@@ -248,6 +253,11 @@ final class PeerTaskDownload {
   }
 
   private CompletionStage<ByteString> readBody(HttpResponse response, ParentState parent) {
+    if (response.status().equals(StatusCodes.SERVICE_UNAVAILABLE)) {
+      response.discardEntityBytes(env.system());
+      return CompletableFuture.failedFuture(new DfException(Code.ClientPieceRequestFail,
+          BUSY + parent.peer.id()));
+    }
     if (!response.status().equals(StatusCodes.PARTIAL_CONTENT)) {
       response.discardEntityBytes(env.system());
       return CompletableFuture.failedFuture(new DfException(Code.ClientPieceRequestFail,
@@ -280,7 +290,12 @@ final class PeerTaskDownload {
 
   private void onParentFailure(ParentState parent, int piece, DfException e) {
     log.debug("task {} piece {} from {} failed: {}", taskId, piece, parent.peer.id(), e.getMessage());
-    if (e.code() == Code.ClientPieceDownloadFail && e.getMessage().contains("digest")) {
+    if (e.getMessage().startsWith(BUSY)) {
+      return; // a parent at its upload cap is fine, just not now: the retry picks another
+    }
+    boolean corrupt = e.code() == Code.ClientPieceDownloadFail && e.getMessage().contains("digest");
+    env.metrics().pieces.labelValues(corrupt ? "corrupt" : "failed").inc();
+    if (corrupt) {
       // A parent that serves bytes that do not match the signed piece list is never used again,
       // and the scheduler stops offering it for this task.
       badPeers.add(parent.peer.id());

@@ -1,13 +1,17 @@
 package dev.dfcache.transfer;
 
 import dev.dfcache.common.TaskIds;
+import dev.dfcache.metrics.DaemonMetrics;
+import dev.dfcache.metrics.MetricsEndpoint;
 import dev.dfcache.storage.ServableTask;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
@@ -16,30 +20,36 @@ import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
 
 /**
  * The peer's piece upload endpoint, Dragonfly's shape: {@code GET /download/<id[0:3]>/<id>
  * ?peerId=<peer>} with one {@code Range: bytes=a-b}. A file is found by task id in the store and
  * nothing else: no part of the request ever becomes a path (CVE-2025-59352 was exactly that).
- * Only verified bytes are served; a range a peer does not hold yet is 404.
+ * Only verified bytes are served; a range a peer does not hold yet is 404. The same port answers
+ * GET /metrics (Prometheus text) and GET /healthz.
  */
 public final class UploadServer implements Function<HttpRequest, CompletionStage<HttpResponse>> {
   private static final Pattern PATH = Pattern.compile("^/download/([^/]{1,8})/([^/]{1,128})$");
   private static final Pattern RANGE = Pattern.compile("^bytes=(\\d{1,19})-(\\d{0,19})$");
 
   private final Function<String, Optional<ServableTask>> tasks;
-  private final UploadListener listener;
+  private final DaemonMetrics metrics;
+  private final TokenBucket uploadLimit;
+  private final int maxConcurrentUploads;
+  private final AtomicInteger active = new AtomicInteger();
 
-  /** Told about every served request, for metrics and upload accounting. */
-  public interface UploadListener {
-    void served(String taskId, long bytes);
-
-    UploadListener NONE = (taskId, bytes) -> {};
-  }
-
-  public UploadServer(Function<String, Optional<ServableTask>> tasks, UploadListener listener) {
+  /**
+   * @param uploadLimit shared by every upload of this daemon, or null for none
+   * @param maxConcurrentUploads more at once are refused with 503, so downloaders go elsewhere
+   */
+  public UploadServer(Function<String, Optional<ServableTask>> tasks, DaemonMetrics metrics,
+      TokenBucket uploadLimit, int maxConcurrentUploads) {
     this.tasks = tasks;
-    this.listener = listener;
+    this.metrics = metrics;
+    this.uploadLimit = uploadLimit;
+    this.maxConcurrentUploads = maxConcurrentUploads;
   }
 
   @Override
@@ -57,7 +67,14 @@ public final class UploadServer implements Function<HttpRequest, CompletionStage
     if (!request.method().equals(HttpMethods.GET)) {
       return error(StatusCodes.METHOD_NOT_ALLOWED, "only GET is served");
     }
-    Matcher m = PATH.matcher(request.getUri().path());
+    String path = request.getUri().path();
+    if (path.equals("/metrics")) {
+      return MetricsEndpoint.response(metrics.registry);
+    }
+    if (path.equals("/healthz")) {
+      return HttpResponse.create().withEntity("ok\n");
+    }
+    Matcher m = PATH.matcher(path);
     if (!m.matches()) {
       return error(StatusCodes.NOT_FOUND, "expected /download/<id[0:3]>/<task id>");
     }
@@ -93,16 +110,42 @@ public final class UploadServer implements Function<HttpRequest, CompletionStage
     if (!task.hasRange(start, end)) {
       return error(StatusCodes.NOT_FOUND, "range not held here yet");
     }
-    listener.served(taskId, end - start);
+    if (active.incrementAndGet() > maxConcurrentUploads) {
+      active.decrementAndGet();
+      metrics.uploadsRejected.inc();
+      return error(StatusCodes.SERVICE_UNAVAILABLE, "busy: " + maxConcurrentUploads
+          + " uploads in progress");
+    }
+    metrics.activeUploads.inc();
     HttpResponse response = HttpResponse.create()
         .withStatus(partial ? StatusCodes.PARTIAL_CONTENT : StatusCodes.OK)
         .withEntity(HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, end - start,
-            PieceRangeSource.of(task.dataFile(), start, end)));
+            body(task, start, end)));
     if (partial) {
       response = response.addHeader(
           RawHeader.create("Content-Range", "bytes " + start + "-" + (end - 1) + "/" + length));
     }
     return response;
+  }
+
+  /** The range as a stream: rate-limited, counted, and releasing its upload slot at the end. */
+  private Source<ByteString, NotUsed> body(ServableTask task, long start, long end) {
+    Source<ByteString, NotUsed> chunks = PieceRangeSource.of(task.dataFile(), start, end);
+    if (uploadLimit != null) {
+      chunks = chunks.mapAsync(1, c -> uploadLimit.acquire(c.size()).thenApply(v -> c));
+    }
+    return chunks
+        .map(c -> {
+          metrics.uploadedBytes.inc(c.size());
+          return c;
+        })
+        .watchTermination((mat, done) -> {
+          done.whenComplete((d, t) -> {
+            active.decrementAndGet();
+            metrics.activeUploads.dec();
+          });
+          return mat;
+        });
   }
 
   private static HttpResponse error(StatusCode status, String message) {

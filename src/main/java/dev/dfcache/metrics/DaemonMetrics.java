@@ -1,0 +1,39 @@
+package dev.dfcache.metrics;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.Gauge;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.util.function.DoubleSupplier;
+
+/** What a dfdaemon counts; served at GET /metrics on its upload port. */
+public final class DaemonMetrics {
+  public final PrometheusRegistry registry;
+  public final Counter uploadedBytes;
+  public final Counter downloadedBytes;
+  public final Counter pieces;
+  public final Gauge activeUploads;
+  public final Counter uploadsRejected;
+
+  public DaemonMetrics(DoubleSupplier tasksStored, DoubleSupplier storeBytes) {
+    registry = MetricsEndpoint.newRegistry();
+    uploadedBytes = Counter.builder().name("dfcache_daemon_uploaded_bytes_total")
+        .help("piece bytes sent to other peers").register(registry);
+    downloadedBytes = Counter.builder().name("dfcache_daemon_downloaded_bytes_total")
+        .help("verified piece bytes received from other peers").register(registry);
+    pieces = Counter.builder().name("dfcache_daemon_pieces_total")
+        .help("piece downloads by outcome: ok, corrupt (digest mismatch), failed")
+        .labelNames("outcome").register(registry);
+    activeUploads = Gauge.builder().name("dfcache_daemon_active_uploads")
+        .help("piece uploads in progress").register(registry);
+    uploadsRejected = Counter.builder().name("dfcache_daemon_uploads_rejected_total")
+        .help("upload requests refused because max-concurrent-uploads was reached")
+        .register(registry);
+    GaugeWithCallback.builder().name("dfcache_daemon_tasks_stored")
+        .help("complete tasks in the store")
+        .callback(cb -> cb.call(tasksStored.getAsDouble())).register(registry);
+    GaugeWithCallback.builder().name("dfcache_daemon_store_bytes")
+        .help("bytes of complete tasks in the store")
+        .callback(cb -> cb.call(storeBytes.getAsDouble())).register(registry);
+  }
+}

@@ -1,0 +1,52 @@
+package dev.dfcache.transfer;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A rate limit shared by many streams (all uploads of a daemon, all its downloads): each caller
+ * reserves its bytes and is told when it may go on. Reservations may drive the balance below zero;
+ * the caller then waits until the bucket has refilled past its reservation, so the long-run rate
+ * is exactly the limit, whatever the mix of request sizes.
+ */
+public final class TokenBucket {
+  private final double bytesPerNano;
+  private final double burst;
+  private double tokens;
+  private long lastNanos;
+
+  /** @param bytesPerSecond must be positive */
+  public TokenBucket(double bytesPerSecond, double burstBytes) {
+    if (!(bytesPerSecond > 0)) {
+      throw new IllegalArgumentException("rate must be positive");
+    }
+    this.bytesPerNano = bytesPerSecond / 1e9;
+    this.burst = Math.max(1, burstBytes);
+    this.tokens = this.burst;
+    this.lastNanos = System.nanoTime();
+  }
+
+  /** Completes when {@code bytes} may be sent or received. */
+  public CompletionStage<Void> acquire(long bytes) {
+    long waitNanos;
+    synchronized (this) {
+      long now = System.nanoTime();
+      tokens = Math.min(burst, tokens + (now - lastNanos) * bytesPerNano);
+      lastNanos = now;
+      tokens -= bytes;
+      waitNanos = tokens >= 0 ? 0 : (long) (-tokens / bytesPerNano);
+    }
+    if (waitNanos == 0) {
+      return CompletableFuture.completedFuture(null);
+    }
+    return CompletableFuture.runAsync(() -> {},
+        CompletableFuture.delayedExecutor(waitNanos, TimeUnit.NANOSECONDS));
+  }
+
+  /** A bucket for a limit in bytes/s, or null when the limit is 0 (none). */
+  public static TokenBucket forLimit(long bytesPerSecond) {
+    return bytesPerSecond <= 0 ? null
+        : new TokenBucket(bytesPerSecond, Math.max(256 * 1024, bytesPerSecond / 20.0));
+  }
+}
