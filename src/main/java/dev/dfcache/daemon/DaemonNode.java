@@ -64,7 +64,7 @@ public final class DaemonNode implements AutoCloseable {
       s = s.withNetwork(s.host(), s.grpcPort(), s.uploadPort(), s.dataDir(),
           List.of(scheduler.grpcAddress()));
     }
-    TaskStore store = TaskStore.open(s.dataDir());
+    TaskStore store = TaskStore.open(s.dataDir(), s.fsync());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "dfdaemon", config);
     try {
       Executor blocking = system.dispatchers()
@@ -90,6 +90,7 @@ public final class DaemonNode implements AutoCloseable {
           .bind(DaemonHandlerFactory.create(service, system))
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
       system.systemActorOf(Announcer.create(env), "announcer", Props.empty());
+      scrubInBackground(env);
       log.info("dfdaemon {} serving gRPC on {}, uploads on {}, store {}, schedulers {}",
           self.id(), grpc.localAddress(), upload.localAddress(), s.dataDir(), s.schedulers());
       return new DaemonNode(system, gateway, peerChannels, scheduler, self);
@@ -100,6 +101,20 @@ public final class DaemonNode implements AutoCloseable {
       }
       throw e;
     }
+  }
+
+  /**
+   * Tasks found at start are announced at once (peers can use them within seconds) and
+   * re-hashed here in the background; one that fails is removed and left at the scheduler.
+   */
+  private static void scrubInBackground(DaemonEnv env) {
+    java.util.concurrent.CompletableFuture
+        .supplyAsync(() -> env.store().verifyAll(), env.blocking())
+        .thenAccept(removed -> removed.forEach(env.gateway()::leave))
+        .exceptionally(t -> {
+          log.warn("store scrub failed: {}", t.toString());
+          return null;
+        });
   }
 
   private static int freeIfZero(int port) throws IOException {

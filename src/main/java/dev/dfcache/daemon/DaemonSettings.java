@@ -24,7 +24,8 @@ public record DaemonSettings(
     Duration parentWait,
     long uploadLimit,
     long downloadLimit,
-    int maxConcurrentUploads) {
+    int maxConcurrentUploads,
+    boolean fsync) {
 
   public static DaemonSettings fromConfig(Config root) {
     Config c = root.getConfig("dfcache.daemon");
@@ -45,7 +46,8 @@ public record DaemonSettings(
         c.getDuration("parent-wait"),
         c.getBytes("upload-limit"),
         c.getBytes("download-limit"),
-        c.getInt("max-concurrent-uploads"));
+        c.getInt("max-concurrent-uploads"),
+        c.getBoolean("fsync"));
   }
 
   public DaemonSettings withNetwork(String host, int grpcPort, int uploadPort, Path dataDir,
@@ -53,7 +55,7 @@ public record DaemonSettings(
     return new DaemonSettings(host, hostId, grpcPort, uploadPort, dataDir, schedulers,
         heartbeatInterval, reannounceSettle, announceAttempts, schedulerCallTimeout,
         pieceParallelism, maxInflightBytes, pieceAttempts, parentWait, uploadLimit,
-        downloadLimit, maxConcurrentUploads);
+        downloadLimit, maxConcurrentUploads, fsync);
   }
 
   /** The id this host announces under: configured, or "ip-grpcport" (stable across restarts). */

@@ -89,6 +89,7 @@ final class PeerTaskDownload {
   }
 
   CompletionStage<StoredTask> run() {
+    long started = System.nanoTime();
     return env.gateway().findParents(taskId, Set.of())
         .thenCompose(found -> {
           updateParents(found);
@@ -100,16 +101,22 @@ final class PeerTaskDownload {
         .thenApplyAsync(meta -> partial = env.store().beginDownload(meta), env.blocking())
         .thenCompose(p -> downloadPieces(p))
         .thenApplyAsync(done -> env.store().complete(partial), env.blocking())
-        .thenCompose(stored -> env.gateway()
-            .announce(stored.meta(), env.settings().announceAttempts())
-            .handle((ok, t) -> {
-              if (t != null) {
+        .thenApply(stored -> {
+          // This peer now holds the whole task. Telling the scheduler is not on the export's
+          // critical path: the parents it came from still serve it meanwhile.
+          env.gateway().announce(stored.meta(), env.settings().announceAttempts())
+              .exceptionally(t -> {
                 log.warn("task {} downloaded but not announced yet: {}", taskId, t.getMessage());
-              }
-              return stored;
-            }))
+                return null;
+              });
+          return stored;
+        })
         .whenComplete((stored, failure) -> {
-          if (failure != null) {
+          if (failure == null) {
+            long ms = (System.nanoTime() - started) / 1_000_000;
+            log.info("downloaded task {} ({} bytes, {} pieces) in {} ms from {} parents", taskId,
+                stored.contentLength(), stored.meta().pieceCount(), ms, parentCount());
+          } else {
             PartialTask p = partial;
             if (p != null) {
               env.store().abort(p);
@@ -192,8 +199,10 @@ final class PeerTaskDownload {
             : env.downloadLimit().acquire(layout.sizeOf(n)).thenApply(v -> n))
         .mapAsyncUnordered(parallelism, n -> fetchPiece(task, n, 1, System.nanoTime()))
         .groupedWithin(64, Duration.ofMillis(200))
-        .mapAsync(1, batch -> env.gateway().reportPieces(taskId, batch, false)
-            .exceptionally(t -> null))
+        .mapAsync(1, batch -> batch.size() == layout.pieceCount()
+            // the whole task at once (small tasks): the announce that follows says it all
+            ? CompletableFuture.completedFuture(null)
+            : env.gateway().reportPieces(taskId, batch, false).exceptionally(t -> null))
         .runWith(Sink.ignore(), env.system())
         .thenApply(done -> null);
   }
@@ -265,6 +274,10 @@ final class PeerTaskDownload {
     }
     return response.entity().getDataBytes()
         .runFold(ByteString.emptyByteString(), ByteString::concat, env.system());
+  }
+
+  private synchronized int parentCount() {
+    return parents.size();
   }
 
   private synchronized ParentState pickParent(int piece) {

@@ -140,6 +140,22 @@ class TaskStoreTest {
     assertTrue(TaskStore.open(tmp.resolve("store")).get(ID).isEmpty());
   }
 
+  @Test
+  void theScrubRemovesATaskWhoseBytesChanged() throws IOException {
+    TaskStore store = TaskStore.open(tmp.resolve("store"));
+    StoredTask good = store.importFile(origin(ID), file("src", 9000), Optional.empty());
+    String other = "e".repeat(64);
+    StoredTask bad = store.importFile(origin(other), file("src2", 9000), Optional.empty());
+    byte[] data = Files.readAllBytes(bad.dataFile());
+    data[4500] ^= 0x40;
+    Files.write(bad.dataFile(), data);
+    assertEquals(List.of(other), store.verifyAll());
+    assertTrue(store.get(ID).isPresent());
+    assertTrue(store.get(other).isEmpty());
+    assertTrue(Files.exists(good.dataFile()));
+    assertFalse(Files.exists(bad.dir()));
+  }
+
   static long countFiles(Path dir) throws IOException {
     try (Stream<Path> s = Files.walk(dir)) {
       return s.filter(Files::isRegularFile).count();

@@ -1,0 +1,499 @@
+package dev.dfcache.bench;
+
+import com.google.protobuf.Message;
+import dev.dfcache.api.common.PieceInfo;
+import dev.dfcache.api.common.PiecePacket;
+import dev.dfcache.api.common.UrlMeta;
+import dev.dfcache.api.dfdaemon.DeleteTaskRequest;
+import dev.dfcache.api.dfdaemon.ExportTaskRequest;
+import dev.dfcache.api.dfdaemon.ImportTaskRequest;
+import dev.dfcache.api.dfdaemon.StatTaskRequest;
+import dev.dfcache.api.scheduler.AnnounceTaskRequest;
+import dev.dfcache.api.scheduler.PeerHost;
+import dev.dfcache.bench.BenchProcesses.Node;
+import dev.dfcache.common.Digests;
+import dev.dfcache.common.HostPort;
+import dev.dfcache.common.TaskIds;
+import dev.dfcache.rpc.Channels;
+import dev.dfcache.rpc.DaemonRpc;
+import dev.dfcache.rpc.SchedulerRpc;
+import dev.dfcache.rpc.UnaryMethod;
+import io.grpc.ManagedChannel;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+
+/**
+ * {@code bin/bench}: dfcache against the seed's figures and against baselines measured in the same
+ * run (cp for import, nginx + curl for export), with real processes on 127.0.0.1. Prints a table
+ * and writes bench-results.json. Timings are only ever reported here, never asserted in tests.
+ */
+public final class Bench {
+  static final long MIB = 1 << 20;
+  private static final Duration CALL = Duration.ofMinutes(10);
+
+  private final boolean quick;
+  private final boolean large;
+  /** --only seed|cli|swarm|scale: one part of the run. */
+  private final String only;
+  private final Path work;
+  private final Path jar;
+  private final Channels channels = new Channels();
+  private final Map<String, Object> json = new LinkedHashMap<>();
+
+  record Row(String figure, String dfcache, String baseline, String ratio, String goal) {}
+
+  private final List<Row> rowList = new ArrayList<>();
+
+  /** Records a figure and shows it at once, so that a long run shows its progress. */
+  private void record(Row r) {
+    System.out.printf("  %-60s %s %s%n", r.figure(), r.dfcache(),
+        r.baseline().isEmpty() ? "" : "(baseline " + r.baseline() + ", ratio " + r.ratio() + ")");
+    rowList.add(r);
+  }
+
+  Bench(boolean quick, boolean large, String only, Path work, Path jar) {
+    this.quick = quick;
+    this.only = only;
+    this.large = large;
+    this.work = work;
+    this.jar = jar;
+  }
+
+  public static void main(String[] args) throws Exception {
+    boolean quick = Arrays.asList(args).contains("--quick");
+    boolean large = Arrays.asList(args).contains("--large");
+    Path jar = Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    Path work = Files.createTempDirectory("dfcache-bench");
+    // nginx's workers run as an unprivileged user: let them read the files they serve.
+    Files.setPosixFilePermissions(work,
+        java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+    int onlyAt = Arrays.asList(args).indexOf("--only");
+    String only = onlyAt >= 0 && onlyAt + 1 < args.length ? args[onlyAt + 1] : "";
+    Bench bench = new Bench(quick, large, only, work, jar);
+    try {
+      bench.run();
+    } finally {
+      bench.channels.close();
+      deleteTree(work);
+    }
+    System.exit(0);
+  }
+
+  void run() throws Exception {
+    System.out.printf("dfcache bench (%s), %d cores, work dir %s%n",
+        quick ? "quick" : "full", Runtime.getRuntime().availableProcessors(), work);
+    if (selected("seed")) {
+      seedTable();
+    }
+    if (selected("cli")) {
+      wholeProcessStat();
+    }
+    if (selected("swarm")) {
+      swarm();
+    }
+    if (selected("scale")) {
+      schedulerScale();
+    }
+    printTable();
+    writeJson(Path.of("bench-results.json"));
+  }
+
+  private boolean selected(String part) {
+    return only.isEmpty() || only.equals(part);
+  }
+
+  // ---------------------------------------------------------------- the seed's table
+
+  void seedTable() throws Exception {
+    try (BenchProcesses procs = new BenchProcesses(jar, work, serverOpts())) {
+      Node scheduler = procs.scheduler("scheduler", BenchProcesses.freePort(), List.of());
+      Node a = procs.daemon("a", scheduler.grpc());
+      Node b = procs.daemon("b", scheduler.grpc());
+      ManagedChannel ca = channel(a);
+      ManagedChannel cb = channel(b);
+
+      Path small = randomFile("small-4k", 4096);
+      call(DaemonRpc.IMPORT_TASK, ca, importReq("held-by-a", small));
+      call(DaemonRpc.IMPORT_TASK, cb, importReq("held-by-b", small));
+      int n = quick ? 300 : 1000;
+      latency("stat, local copy", n, 0.3, () -> call(DaemonRpc.STAT_TASK, cb, stat("held-by-b")));
+      latency("stat, held by another peer", n, 0.6,
+          () -> call(DaemonRpc.STAT_TASK, cb, stat("held-by-a")));
+      latency("stat, nowhere", n, 0.8, () -> callExpectingError(DaemonRpc.STAT_TASK, cb, stat("nowhere")));
+      latency("delete", n, 1.0, () -> call(DaemonRpc.DELETE_TASK, cb,
+          DeleteTaskRequest.newBuilder().setUrl(TaskIds.urlForCid("not-here")).build()));
+      ManagedChannel cs = channels.get(HostPort.parse(scheduler.grpc()));
+      int[] counter = {0};
+      latency("announce", n, 1.0, () -> call(SchedulerRpc.ANNOUNCE_TASK, cs,
+          announce(Digests.sha256Hex(("announce-" + counter[0]++).getBytes()))));
+
+      importVsCp(ca, quick ? 256 * MIB : 1024 * MIB);
+      try (StaticServer nginx = StaticServer.nginx(work.resolve("files"), work)) {
+        long[] sizes = quick ? new long[] {4096, 4 * MIB, 128 * MIB}
+            : new long[] {4096, 4 * MIB, 128 * MIB, 1024 * MIB};
+        double[] goalsMs = {2, 8, 150, Double.NaN};
+        for (int i = 0; i < sizes.length; i++) {
+          exportVsHttp(ca, cb, nginx, sizes[i], goalsMs[i]);
+        }
+      }
+    }
+  }
+
+  void importVsCp(ManagedChannel daemon, long size) throws Exception {
+    Path src = randomFile("import-src", size);
+    int runs = quick ? 2 : 3;
+    List<Double> cp = new ArrayList<>();
+    List<Double> imp = new ArrayList<>();
+    for (int r = 0; r < runs; r++) {
+      Path dst = work.resolve("cp-dst");
+      long t0 = System.nanoTime();
+      Process p = new ProcessBuilder("cp", src.toString(), dst.toString()).inheritIO().start();
+      p.waitFor();
+      cp.add(ms(System.nanoTime() - t0));
+      Files.delete(dst);
+      String cid = "import-" + r;
+      t0 = System.nanoTime();
+      call(DaemonRpc.IMPORT_TASK, daemon, importReq(cid, src));
+      imp.add(ms(System.nanoTime() - t0));
+      call(DaemonRpc.DELETE_TASK, daemon, DeleteTaskRequest.newBuilder()
+          .setUrl(TaskIds.urlForCid(cid)).build());
+    }
+    double i = median(imp);
+    double c = median(cp);
+    String label = "import " + human(size) + " / cp";
+    record(new Row(label, fmtMs(i), fmtMs(c) + " (cp)", ratio(i / c), "<= 1.1"));
+    json.put(label, Map.of("dfcache_ms", i, "cp_ms", c, "ratio", i / c));
+    Files.delete(src);
+  }
+
+  void exportVsHttp(ManagedChannel from, ManagedChannel to, StaticServer nginx, long size,
+      double goalMs) throws Exception {
+    Files.createDirectories(work.resolve("files"));
+    String name = "export-" + size;
+    Path src = randomFile("files/" + name, size);
+    call(DaemonRpc.IMPORT_TASK, from, importReq(name, src));
+    int runs = size <= 4 * MIB ? (quick ? 20 : 50) : size <= 128 * MIB ? (quick ? 3 : 5) : 3;
+    List<Double> exports = new ArrayList<>();
+    List<Double> http = new ArrayList<>();
+    for (int r = 0; r < runs; r++) {
+      Path out = work.resolve("export-out");
+      long t0 = System.nanoTime();
+      call(DaemonRpc.EXPORT_TASK, to, ExportTaskRequest.newBuilder()
+          .setUrl(TaskIds.urlForCid(name)).setOutput(out.toString()).build());
+      exports.add(ms(System.nanoTime() - t0));
+      Files.delete(out);
+      call(DaemonRpc.DELETE_TASK, to, DeleteTaskRequest.newBuilder()
+          .setUrl(TaskIds.urlForCid(name)).build());
+      Path httpOut = work.resolve("http-out");
+      http.add(ms(nginx.download(name, httpOut)));
+      Files.delete(httpOut);
+    }
+    double e = median(exports);
+    double h = median(http);
+    String label = "export " + human(size) + " from a peer, p50";
+    String goal = Double.isNaN(goalMs) ? "<= 1.25 x http" : "<= " + fmtMs(goalMs)
+        + (size >= 128 * MIB ? "" : "");
+    record(new Row(label, fmtMs(e), fmtMs(h) + " (nginx+curl)", ratio(e / h), goal));
+    json.put(label, Map.of("dfcache_ms", e, "http_ms", h, "ratio", e / h,
+        "dfcache_mib_s", size / MIB / (e / 1000), "runs", runs));
+    Files.delete(src);
+  }
+
+  // ---------------------------------------------------------------- whole-process CLI
+
+  void wholeProcessStat() throws Exception {
+    try (BenchProcesses procs = new BenchProcesses(jar, work, serverOpts())) {
+      Node scheduler = procs.scheduler("scheduler-cli", BenchProcesses.freePort(), List.of());
+      Node d = procs.daemon("cli", scheduler.grpc());
+      call(DaemonRpc.IMPORT_TASK, channel(d), importReq("cli", randomFile("cli-input", 4096)));
+      List<Double> times = new ArrayList<>();
+      String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      for (int i = 0; i < 11; i++) {
+        List<String> cmd = new ArrayList<>(List.of(java));
+        cmd.addAll(List.of(cliOpts().split("\\s+")));
+        cmd.addAll(List.of("-jar", jar.toString(), "dfcache", "--daemon", d.grpc(), "stat",
+            "-i", "cli", "-q"));
+        long t0 = System.nanoTime();
+        Process p = new ProcessBuilder(cmd).inheritIO().start();
+        if (p.waitFor() != 0) {
+          throw new IllegalStateException("dfcache stat failed");
+        }
+        if (i > 0) {
+          times.add(ms(System.nanoTime() - t0));
+        }
+      }
+      double m = median(times);
+      record(new Row("dfcache stat, whole process, median of 10", fmtMs(m), "", "", "<= 300 ms"));
+      json.put("cli stat whole process ms", m);
+    }
+  }
+
+  // ---------------------------------------------------------------- swarm
+
+  void swarm() throws Exception {
+    int downloaders = quick ? 4 : 8;
+    long size = quick ? 128 * MIB : 512 * MIB;
+    long cap = 50 * MIB;
+    try (BenchProcesses procs = new BenchProcesses(jar, work, "-Xms64m -Xmx384m -XX:+UseSerialGC")) {
+      Node scheduler = procs.scheduler("scheduler-swarm", BenchProcesses.freePort(), List.of());
+      String limit = "--upload-limit=" + cap;
+      Node seed = procs.daemon("swarm-seed", scheduler.grpc(), limit);
+      List<Node> peers = new ArrayList<>();
+      for (int i = 0; i < downloaders; i++) {
+        peers.add(procs.daemon("swarm-" + i, scheduler.grpc(), limit));
+      }
+      Path src = randomFile("swarm-src", size);
+      call(DaemonRpc.IMPORT_TASK, channel(seed), importReq("swarm", src));
+      long t0 = System.nanoTime();
+      List<CompletableFuture<Void>> all = new ArrayList<>();
+      for (Node p : peers) {
+        ManagedChannel ch = channel(p);
+        Path out = work.resolve("swarm-out-" + p.name());
+        all.add(CompletableFuture.runAsync(() -> call(DaemonRpc.EXPORT_TASK, ch,
+            ExportTaskRequest.newBuilder().setUrl(TaskIds.urlForCid("swarm"))
+                .setOutput(out.toString()).build())));
+      }
+      CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
+      double wall = (System.nanoTime() - t0) / 1e9;
+      double p2p = size / (double) cap;
+      double oneSource = downloaders * p2p;
+      long seedUploaded = uploadedBytes(seed);
+      String label = "swarm: " + human(size) + " to " + downloaders + " peers, upload cap "
+          + human(cap) + "/s";
+      record(new Row(label + ", wall / (S/B)", String.format(Locale.ROOT, "%.1f s", wall),
+          String.format(Locale.ROOT, "S/B %.1f s, N*S/B %.1f s", p2p, oneSource),
+          ratio(wall / p2p), "<= 1.5"));
+      record(new Row("swarm: importer's upload bytes / S", "", "", ratio(seedUploaded / (double) size),
+          "<= 2"));
+      json.put("swarm", Map.of("size_bytes", size, "downloaders", downloaders,
+          "upload_cap_bytes_s", cap, "wall_s", wall, "p2p_bound_s", p2p,
+          "one_source_s", oneSource, "importer_upload_over_size", seedUploaded / (double) size));
+      Files.delete(src);
+    }
+  }
+
+  static long uploadedBytes(Node daemon) throws Exception {
+    var client = java.net.http.HttpClient.newHttpClient();
+    String body = client.send(java.net.http.HttpRequest.newBuilder(
+            java.net.URI.create("http://127.0.0.1:" + daemon.otherPort() + "/metrics")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    for (String line : body.split("\n")) {
+      if (line.startsWith("dfcache_daemon_uploaded_bytes_total ")) {
+        return (long) Double.parseDouble(line.substring(line.indexOf(' ') + 1).trim());
+      }
+    }
+    return -1;
+  }
+
+  // ---------------------------------------------------------------- scheduler scale
+
+  void schedulerScale() throws Exception {
+    int tasks = large ? 1_000_000 : quick ? 20_000 : 100_000;
+    try (BenchProcesses procs = new BenchProcesses(jar, work,
+        "-Xms256m -Xmx" + (large ? "2g" : "1g") + " -XX:+UseG1GC")) {
+      int p1 = BenchProcesses.freePort();
+      int p2 = BenchProcesses.freePort();
+      int p3 = BenchProcesses.freePort();
+      List<Node> fleet = new ArrayList<>();
+      fleet.add(procs.scheduler("fleet-1", p1, List.of(p1)));
+      fleet.add(procs.scheduler("fleet-2", p2, List.of(p1)));
+      fleet.add(procs.scheduler("fleet-3", p3, List.of(p1)));
+      Thread.sleep(6000); // let the regions register and the first rebalance pass
+      List<ManagedChannel> chs = fleet.stream().map(n -> channels.get(HostPort.parse(n.grpc())))
+          .toList();
+      double announceRate = concurrently(tasks, i -> SchedulerRpc.ANNOUNCE_TASK.callAsync(
+          chs.get(i % 3), announce(Digests.sha256Hex(("scale-" + i).getBytes())), CALL));
+      double statRate = concurrently(tasks, i -> SchedulerRpc.STAT_TASK.callAsync(
+          chs.get((i + 1) % 3), dev.dfcache.api.scheduler.StatTaskRequest.newBuilder()
+              .setTaskId(Digests.sha256Hex(("scale-" + i).getBytes())).build(), CALL));
+      List<Long> heaps = new ArrayList<>();
+      for (Node n : fleet) {
+        heaps.add(BenchProcesses.heapUsedAfterGc(n.process()));
+      }
+      long maxHeap = heaps.stream().mapToLong(Long::longValue).max().orElse(-1);
+      String label = String.format(Locale.ROOT, "scheduler: %,d tasks over 3 nodes", tasks);
+      record(new Row(label + ", announce / stat per s",
+          String.format(Locale.ROOT, "%,.0f / %,.0f", announceRate, statRate), "", "", ""));
+      record(new Row(label + ", heap per node after GC", heaps.stream().map(Bench::human)
+          .reduce((x, y) -> x + ", " + y).orElse(""), "", "",
+          "1M tasks: <= 1 GiB (" + human(maxHeap * (1_000_000L / tasks)) + " extrapolated)"));
+      json.put("scheduler scale", Map.of("tasks", tasks, "announce_per_s", announceRate,
+          "stat_per_s", statRate, "heap_after_gc_bytes", heaps));
+    }
+  }
+
+  /** Runs n async calls with 128 in flight; returns calls per second. */
+  static double concurrently(int n, java.util.function.IntFunction<java.util.concurrent.CompletionStage<?>> call)
+      throws InterruptedException {
+    Semaphore inFlight = new Semaphore(128);
+    long t0 = System.nanoTime();
+    java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
+    for (int i = 0; i < n; i++) {
+      inFlight.acquire();
+      call.apply(i).whenComplete((r, t) -> {
+        if (t != null) {
+          failures.incrementAndGet();
+        }
+        inFlight.release();
+      });
+    }
+    inFlight.acquire(128);
+    double rate = n / ((System.nanoTime() - t0) / 1e9);
+    if (failures.get() > 0) {
+      System.out.println("  (" + failures.get() + " of " + n + " calls failed)");
+    }
+    return rate;
+  }
+
+  // ---------------------------------------------------------------- helpers
+
+  String serverOpts() {
+    return "-Xms256m -Xmx1g -XX:+UseG1GC";
+  }
+
+  static String cliOpts() {
+    return System.getProperty("dfcache.cli.opts",
+        "-Xmx128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto");
+  }
+
+  ManagedChannel channel(Node n) {
+    return channels.get(HostPort.parse(n.grpc()));
+  }
+
+  void latency(String label, int n, double goalMs, Runnable call) {
+    // Warm both sides up (JIT) before timing: a cold JVM is measured by the CLI figure.
+    for (int i = 0; i < 3000; i++) {
+      call.run();
+    }
+    double[] t = new double[n];
+    for (int i = 0; i < n; i++) {
+      long t0 = System.nanoTime();
+      call.run();
+      t[i] = (System.nanoTime() - t0) / 1e6;
+    }
+    Arrays.sort(t);
+    double p50 = t[n / 2];
+    double p99 = t[(int) (n * 0.99)];
+    record(new Row(label + ", p50 / p99", String.format(Locale.ROOT, "%.2f / %.2f ms", p50, p99),
+        "", "", "p50 <= " + goalMs + " ms"));
+    json.put(label, Map.of("p50_ms", p50, "p99_ms", p99, "calls", n));
+  }
+
+  static <Q extends Message> void call(UnaryMethod<Q, ?> m, ManagedChannel ch, Q req) {
+    m.call(ch, req, CALL);
+  }
+
+  static <Q extends Message> void callExpectingError(UnaryMethod<Q, ?> m, ManagedChannel ch, Q req) {
+    try {
+      m.call(ch, req, CALL);
+      throw new IllegalStateException("expected an error");
+    } catch (io.grpc.StatusRuntimeException expected) {
+      // not found, as measured
+    }
+  }
+
+  static ImportTaskRequest importReq(String cid, Path file) {
+    return ImportTaskRequest.newBuilder().setUrl(TaskIds.urlForCid(cid))
+        .setPath(file.toAbsolutePath().toString()).build();
+  }
+
+  static StatTaskRequest stat(String cid) {
+    return StatTaskRequest.newBuilder().setUrl(TaskIds.urlForCid(cid))
+        .setUrlMeta(UrlMeta.getDefaultInstance()).build();
+  }
+
+  static AnnounceTaskRequest announce(String taskId) {
+    return AnnounceTaskRequest.newBuilder().setTaskId(taskId).setUrl("d7y:/" + taskId)
+        .setPeerHost(PeerHost.newBuilder().setId("bench-peer").setIp("127.0.0.1").setRpcPort(1)
+            .setDownPort(2).setHostname("bench"))
+        .setPiecePacket(PiecePacket.newBuilder().setContentLength(100).setTotalPiece(1)
+            .addPieceInfos(PieceInfo.newBuilder().setPieceNum(0).setRangeSize(100)
+                .setPieceMd5(taskId)))
+        .build();
+  }
+
+  Path randomFile(String name, long size) throws Exception {
+    Path p = work.resolve(name);
+    Files.createDirectories(p.getParent());
+    byte[] buf = new byte[(int) Math.min(size, 4 * MIB)];
+    Random random = new Random(size);
+    try (OutputStream out = Files.newOutputStream(p)) {
+      for (long left = size; left > 0; left -= buf.length) {
+        random.nextBytes(buf);
+        out.write(buf, 0, (int) Math.min(buf.length, left));
+      }
+    }
+    return p;
+  }
+
+  static double ms(long nanos) {
+    return nanos / 1e6;
+  }
+
+  static double median(List<Double> xs) {
+    List<Double> s = new ArrayList<>(xs);
+    s.sort(null);
+    return s.get(s.size() / 2);
+  }
+
+  static String fmtMs(double ms) {
+    return ms >= 100 ? String.format(Locale.ROOT, "%.0f ms", ms)
+        : String.format(Locale.ROOT, "%.2f ms", ms);
+  }
+
+  static String ratio(double r) {
+    return String.format(Locale.ROOT, "%.2f", r);
+  }
+
+  static String human(long bytes) {
+    if (bytes >= 1 << 30 && bytes % (1 << 30) == 0) {
+      return (bytes >> 30) + " GiB";
+    }
+    if (bytes >= MIB) {
+      return String.format(Locale.ROOT, "%.0f MiB", bytes / (double) MIB);
+    }
+    return bytes >= 1024 ? (bytes / 1024) + " KiB" : bytes + " B";
+  }
+
+  void printTable() {
+    int w0 = rowList.stream().mapToInt(r -> r.figure().length()).max().orElse(10);
+    int w1 = Math.max(7, rowList.stream().mapToInt(r -> r.dfcache().length()).max().orElse(7));
+    int w2 = Math.max(8, rowList.stream().mapToInt(r -> r.baseline().length()).max().orElse(8));
+    String fmt = "| %-" + w0 + "s | %" + w1 + "s | %-" + w2 + "s | %5s | %s |%n";
+    System.out.println();
+    System.out.printf(fmt, "figure", "dfcache", "baseline", "ratio", "goal");
+    System.out.printf("|%s|%s|%s|%s|%s|%n", "-".repeat(w0 + 2), "-".repeat(w1 + 2),
+        "-".repeat(w2 + 2), "-".repeat(7), "------");
+    for (Row r : rowList) {
+      System.out.printf(fmt, r.figure(), r.dfcache(), r.baseline(), r.ratio(), r.goal());
+    }
+  }
+
+  void writeJson(Path out) throws Exception {
+    json.put("mode", quick ? "quick" : large ? "large" : "full");
+    json.put("cores", Runtime.getRuntime().availableProcessors());
+    new com.fasterxml.jackson.databind.ObjectMapper().writerWithDefaultPrettyPrinter()
+        .writeValue(out.toFile(), json);
+    System.out.println("\nwrote " + out.toAbsolutePath());
+  }
+
+  static void deleteTree(Path p) {
+    try (var walk = Files.walk(p)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+    } catch (Exception ignored) {
+      // best effort
+    }
+  }
+
+}

@@ -1,0 +1,124 @@
+package dev.dfcache.bench;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+/** Scheduler and dfdaemon processes for the benchmark, from the same jar, killed on close. */
+final class BenchProcesses implements AutoCloseable {
+  private final Path jar;
+  private final Path work;
+  private final List<Node> nodes = new ArrayList<>();
+  private final String serverJvmOptions;
+
+  record Node(String name, Process process, int grpcPort, int otherPort) {
+    String grpc() {
+      return "127.0.0.1:" + grpcPort;
+    }
+  }
+
+  BenchProcesses(Path jar, Path work, String serverJvmOptions) {
+    this.jar = jar;
+    this.work = work;
+    this.serverJvmOptions = serverJvmOptions;
+  }
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  Node scheduler(String name, int clusterPort, List<Integer> seedPorts) throws Exception {
+    int grpc = freePort();
+    List<String> args = new ArrayList<>(List.of("scheduler", "--host", "127.0.0.1",
+        "--grpc-port", "" + grpc, "--cluster-port", "" + clusterPort));
+    if (!seedPorts.isEmpty()) {
+      args.add("--seed-nodes");
+      args.add(String.join(",", seedPorts.stream().map(p -> "127.0.0.1:" + p).toList()));
+    }
+    return start(name, args, "scheduler up", grpc, clusterPort);
+  }
+
+  Node daemon(String name, String schedulers, String... extra) throws Exception {
+    int grpc = freePort();
+    int upload = freePort();
+    List<String> args = new ArrayList<>(List.of("dfdaemon", "--host", "127.0.0.1",
+        "--grpc-port", "" + grpc, "--upload-port", "" + upload,
+        "--data-dir", work.resolve(name).toString(), "--schedulers", schedulers));
+    args.addAll(List.of(extra));
+    return start(name, args, "dfdaemon ready", grpc, upload);
+  }
+
+  private Node start(String name, List<String> args, String ready, int grpc, int other)
+      throws Exception {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(List.of(serverJvmOptions.split("\\s+")));
+    cmd.addAll(List.of("-jar", jar.toString()));
+    cmd.addAll(args);
+    Path log = work.resolve(name + ".log");
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    Node node = new Node(name, p, grpc, other);
+    nodes.add(node);
+    CompletableFuture<Void> up = new CompletableFuture<>();
+    Thread pump = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
+          StandardCharsets.UTF_8)); var out = Files.newBufferedWriter(log)) {
+        for (String line; (line = r.readLine()) != null; ) {
+          out.write(line);
+          out.newLine();
+          out.flush();
+          if (line.startsWith(ready)) {
+            up.complete(null);
+          }
+        }
+      } catch (IOException ignored) {
+        // exited
+      }
+      up.completeExceptionally(new IllegalStateException(name + " exited, see " + log));
+    });
+    pump.setDaemon(true);
+    pump.start();
+    up.get(90, TimeUnit.SECONDS);
+    return node;
+  }
+
+  /** Heap in use after a full GC, via jcmd (GC.run, then GC.heap_info). */
+  static long heapUsedAfterGc(Process p) throws Exception {
+    String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+    run(jcmd, "" + p.pid(), "GC.run");
+    String info = run(jcmd, "" + p.pid(), "GC.heap_info");
+    java.util.regex.Matcher m = java.util.regex.Pattern
+        .compile("used (\\d+)K").matcher(info);
+    return m.find() ? Long.parseLong(m.group(1)) * 1024 : -1;
+  }
+
+  static String run(String... cmd) throws Exception {
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    p.waitFor(60, TimeUnit.SECONDS);
+    return out;
+  }
+
+  @Override
+  public void close() {
+    nodes.forEach(n -> n.process().destroyForcibly());
+    for (Node n : nodes) {
+      try {
+        n.process().waitFor(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}
