@@ -56,6 +56,10 @@ public final class DaemonCommand implements Callable<Integer> {
       description = "piece uploads served at once; more are refused with 503 (default 64)")
   Integer maxUploads;
 
+  @Option(names = "--store-quota", paramLabel = "SIZE",
+      description = "bytes the cache may hold, e.g. 50GiB (0 = none: GC watches the disk)")
+  String storeQuota;
+
   @Override
   public Integer call() throws Exception {
     Map<String, Object> flags = new HashMap<>();
@@ -69,6 +73,7 @@ public final class DaemonCommand implements Callable<Integer> {
     putIfSet(flags, "upload-limit", uploadLimit == null ? null : Units.parseBytes(uploadLimit));
     putIfSet(flags, "download-limit", downloadLimit == null ? null : Units.parseBytes(downloadLimit));
     putIfSet(flags, "max-concurrent-uploads", maxUploads);
+    putIfSet(flags, "store-quota", storeQuota == null ? null : Units.parseBytes(storeQuota));
     Config config = ConfigFactory.parseMap(flags, "command line")
         .atPath("dfcache.daemon")
         .withFallback(ConfigFactory.load());

@@ -15,7 +15,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.List;
-import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -64,10 +63,10 @@ public final class DaemonNode implements AutoCloseable {
       s = s.withNetwork(s.host(), s.grpcPort(), s.uploadPort(), s.dataDir(),
           List.of(scheduler.grpcAddress()));
     }
-    TaskStore store = TaskStore.open(s.dataDir(), s.fsync());
+    TaskStore store = TaskStore.open(s.dataDir(), s.fsync(), s.storeQuota());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "dfdaemon", config);
     try {
-      Executor blocking = system.dispatchers()
+      scala.concurrent.ExecutionContextExecutor blocking = system.dispatchers()
           .lookup(DispatcherSelector.fromConfig("dfcache.blocking-io-dispatcher"));
       PeerEndpoint self = new PeerEndpoint(s.effectiveHostId(), s.host(), s.grpcPort(),
           s.uploadPort(), InetAddress.getLocalHost().getHostName());
@@ -91,6 +90,11 @@ public final class DaemonNode implements AutoCloseable {
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
       system.systemActorOf(Announcer.create(env), "announcer", Props.empty());
       scrubInBackground(env);
+      store.onEviction(gateway::leave);
+      double high = s.gcHighWatermark();
+      double low = s.gcLowWatermark();
+      system.scheduler().scheduleWithFixedDelay(s.gcInterval(), s.gcInterval(),
+          () -> store.collectGarbage(high, low), blocking);
       log.info("dfdaemon {} serving gRPC on {}, uploads on {}, store {}, schedulers {}",
           self.id(), grpc.localAddress(), upload.localAddress(), s.dataDir(), s.schedulers());
       return new DaemonNode(system, gateway, peerChannels, scheduler, self);

@@ -25,7 +25,11 @@ public record DaemonSettings(
     long uploadLimit,
     long downloadLimit,
     int maxConcurrentUploads,
-    boolean fsync) {
+    boolean fsync,
+    long storeQuota,
+    Duration gcInterval,
+    double gcHighWatermark,
+    double gcLowWatermark) {
 
   public static DaemonSettings fromConfig(Config root) {
     Config c = root.getConfig("dfcache.daemon");
@@ -47,7 +51,11 @@ public record DaemonSettings(
         c.getBytes("upload-limit"),
         c.getBytes("download-limit"),
         c.getInt("max-concurrent-uploads"),
-        c.getBoolean("fsync"));
+        c.getBoolean("fsync"),
+        c.getBytes("store-quota"),
+        c.getDuration("gc.interval"),
+        c.getDouble("gc.high-watermark"),
+        c.getDouble("gc.low-watermark"));
   }
 
   public DaemonSettings withNetwork(String host, int grpcPort, int uploadPort, Path dataDir,
@@ -55,7 +63,8 @@ public record DaemonSettings(
     return new DaemonSettings(host, hostId, grpcPort, uploadPort, dataDir, schedulers,
         heartbeatInterval, reannounceSettle, announceAttempts, schedulerCallTimeout,
         pieceParallelism, maxInflightBytes, pieceAttempts, parentWait, uploadLimit,
-        downloadLimit, maxConcurrentUploads, fsync);
+        downloadLimit, maxConcurrentUploads, fsync, storeQuota, gcInterval, gcHighWatermark,
+        gcLowWatermark);
   }
 
   /** The id this host announces under: configured, or "ip-grpcport" (stable across restarts). */

@@ -9,9 +9,11 @@ import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
 /**
- * A short fingerprint of the scheduler fleet's membership (Up members with the scheduler role).
- * Peers get it with every heartbeat answer; when it changes, shards may have moved with their
- * in-memory state lost (a crashed node), so peers re-announce what they hold.
+ * A short fingerprint of the scheduler fleet's membership: the reachable Up members with the
+ * scheduler role. Peers get it with every heartbeat answer; when it changes, shards may have moved
+ * with their in-memory state lost (a crashed node), so peers re-announce what they hold. An
+ * unreachable node counts as gone at once, so the first re-announce starts as soon as a crash is
+ * noticed, and the one after reannounce-settle lands once the node has been downed.
  */
 public final class FleetGeneration {
   private final Cluster cluster;
@@ -25,8 +27,9 @@ public final class FleetGeneration {
   public String current() {
     ClusterEvent.CurrentClusterState state = cluster.state();
     TreeSet<String> up = new TreeSet<>();
+    java.util.Set<Member> unreachable = state.getUnreachable();
     for (Member m : state.getMembers()) {
-      if (m.status() == MemberStatus.up() && m.hasRole(role)) {
+      if (m.status() == MemberStatus.up() && m.hasRole(role) && !unreachable.contains(m)) {
         up.add(m.uniqueAddress().toString());
       }
     }

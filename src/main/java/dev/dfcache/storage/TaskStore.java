@@ -51,23 +51,31 @@ public final class TaskStore {
    * piece and drops a task that fails (see {@link #verifyAll}); downloaders verify every piece too.
    */
   private final boolean fsync;
+  /** Bytes the store may hold (0 = no quota: the watermarks then apply to the filesystem). */
+  private final long quota;
+  private final ConcurrentHashMap<String, Long> lastAccess = new ConcurrentHashMap<>();
+  private final Object spaceLock = new Object();
+  /** Bytes promised to imports and downloads in progress. Guarded by spaceLock. */
+  private long reserved;
+  private volatile java.util.function.Consumer<String> evictionListener = id -> {};
   private final ConcurrentHashMap<String, StoredTask> complete = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, PartialTask> partial = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Object> taskLocks = new ConcurrentHashMap<>();
 
-  private TaskStore(Path dataDir, boolean fsync) {
+  private TaskStore(Path dataDir, boolean fsync, long quota) {
     this.tasksDir = dataDir.resolve("tasks");
     this.tmpDir = dataDir.resolve("tmp");
     this.fsync = fsync;
+    this.quota = quota;
   }
 
   public static TaskStore open(Path dataDir) throws IOException {
-    return open(dataDir, false);
+    return open(dataDir, false, 0);
   }
 
   /** Opens (creating if needed) a store, drops leftovers of a crash and indexes complete tasks. */
-  public static TaskStore open(Path dataDir, boolean fsync) throws IOException {
-    TaskStore store = new TaskStore(dataDir.toAbsolutePath().normalize(), fsync);
+  public static TaskStore open(Path dataDir, boolean fsync, long quota) throws IOException {
+    TaskStore store = new TaskStore(dataDir.toAbsolutePath().normalize(), fsync, quota);
     Files.createDirectories(store.tasksDir);
     Files.createDirectories(store.tmpDir);
     deleteRecursively(store.tmpDir);
@@ -82,7 +90,10 @@ public final class TaskStore {
         try (Stream<Path> dirs = Files.list(prefix)) {
           for (Path dir : (Iterable<Path>) dirs::iterator) {
             loadTask(dir).ifPresentOrElse(
-                t -> complete.put(t.taskId(), t),
+                t -> {
+                  complete.put(t.taskId(), t);
+                  lastAccess.put(t.taskId(), t.meta().createdAtMillis());
+                },
                 () -> {
                   log.warn("removing unusable task directory {}", dir);
                   deleteQuietly(dir);
@@ -160,7 +171,21 @@ public final class TaskStore {
   }
 
   public Optional<StoredTask> get(String taskId) {
-    return Optional.ofNullable(complete.get(taskId));
+    StoredTask t = complete.get(taskId);
+    if (t != null) {
+      touch(taskId);
+    }
+    return Optional.ofNullable(t);
+  }
+
+  /** Marks a task as just used: the garbage collector evicts the least recently used first. */
+  public void touch(String taskId) {
+    lastAccess.put(taskId, System.currentTimeMillis());
+  }
+
+  /** Told the id of every task the store evicts to make room (to leave it at the scheduler). */
+  public void onEviction(java.util.function.Consumer<String> listener) {
+    this.evictionListener = listener;
   }
 
   public Collection<StoredTask> all() {
@@ -170,7 +195,11 @@ public final class TaskStore {
   /** A complete task, or a download in progress, whose verified bytes may be uploaded. */
   public Optional<ServableTask> servable(String taskId) {
     StoredTask done = complete.get(taskId);
-    return done != null ? Optional.of(done) : Optional.ofNullable(partial.get(taskId));
+    if (done != null) {
+      touch(taskId);
+      return Optional.of(done);
+    }
+    return Optional.ofNullable(partial.get(taskId));
   }
 
   public Optional<PartialTask> partial(String taskId) {
@@ -199,6 +228,8 @@ public final class TaskStore {
         return existing;
       }
       Path work = tmpDir.resolve(origin.taskId() + "-" + UUID.randomUUID());
+      long size = sizeOf(source);
+      reserve(size);
       try {
         Files.createDirectories(work);
         TaskMeta meta = copyAndDigest(origin, source, work.resolve(StoredTask.DATA), expected);
@@ -209,6 +240,8 @@ public final class TaskStore {
       } catch (RuntimeException e) {
         deleteQuietly(work);
         throw e;
+      } finally {
+        release(size);
       }
     }
   }
@@ -269,12 +302,14 @@ public final class TaskStore {
         throw new IllegalStateException("download of " + meta.taskId() + " already running");
       }
       Path work = tmpDir.resolve(meta.taskId() + "-" + UUID.randomUUID());
+      reserve(meta.contentLength());
       try {
         Files.createDirectories(work);
         PartialTask task = new PartialTask(meta, work);
         partial.put(meta.taskId(), task);
         return task;
       } catch (IOException e) {
+        release(meta.contentLength());
         deleteQuietly(work);
         throw ioFailure("start download of " + meta.taskId(), e);
       }
@@ -283,6 +318,7 @@ public final class TaskStore {
 
   /** Moves a fully verified download into the store. */
   public StoredTask complete(PartialTask task) {
+    StoredTask stored;
     synchronized (lockFor(task.taskId())) {
       try {
         if (!task.isComplete()) {
@@ -292,19 +328,25 @@ public final class TaskStore {
           task.force();
         }
         task.close();
-        StoredTask stored = publish(task.meta(), task.dir());
-        partial.remove(task.taskId(), task);
-        return stored;
+        stored = publish(task.meta(), task.dir());
       } catch (IOException e) {
         abort(task);
         throw ioFailure("complete " + task.taskId(), e);
       }
     }
+    // Outside the task's lock: the space lock is never taken while holding a task lock that an
+    // eviction (space lock, then a task lock) could want.
+    if (partial.remove(task.taskId(), task)) {
+      release(task.contentLength());
+    }
+    return stored;
   }
 
   /** Drops a download and everything it wrote. */
   public void abort(PartialTask task) {
-    partial.remove(task.taskId(), task);
+    if (partial.remove(task.taskId(), task)) {
+      release(task.contentLength());
+    }
     try {
       task.close();
     } catch (IOException ignored) {
@@ -322,6 +364,7 @@ public final class TaskStore {
     Files.move(work, dir, StandardCopyOption.ATOMIC_MOVE);
     StoredTask stored = new StoredTask(meta, dir);
     complete.put(meta.taskId(), stored);
+    touch(meta.taskId());
     return stored;
   }
 
@@ -342,6 +385,7 @@ public final class TaskStore {
   public boolean delete(String taskId) {
     synchronized (lockFor(taskId)) {
       StoredTask removed = complete.remove(taskId);
+      lastAccess.remove(taskId);
       if (removed == null) {
         return false;
       }
@@ -393,6 +437,110 @@ public final class TaskStore {
     } finally {
       deleteQuietly(tmp);
     }
+  }
+
+  // ------------------------------------------------------------------ space: quota and GC
+
+  private static long sizeOf(Path source) {
+    try {
+      return Files.size(source);
+    } catch (IOException e) {
+      throw DfException.badRequest("cannot read size of " + source + ": " + e.getMessage());
+    }
+  }
+
+  /**
+   * Promises {@code bytes} to a new task, evicting least recently used tasks when the quota would
+   * be exceeded.
+   *
+   * @throws DfException ResourceLacked when the task cannot fit even after eviction
+   */
+  void reserve(long bytes) {
+    if (quota <= 0) {
+      return;
+    }
+    synchronized (spaceLock) {
+      if (bytes > quota) {
+        throw new DfException(Code.ResourceLacked, "task of " + bytes
+            + " bytes is larger than the store quota of " + quota + " bytes");
+      }
+      while (usedBytes() + reserved + bytes > quota) {
+        if (evictLeastRecentlyUsed() == null) {
+          throw new DfException(Code.ResourceLacked, "store quota of " + quota + " bytes is "
+              + "full with tasks in use; " + bytes + " bytes more do not fit");
+        }
+      }
+      reserved += bytes;
+    }
+  }
+
+  void release(long bytes) {
+    if (quota > 0) {
+      synchronized (spaceLock) {
+        reserved -= bytes;
+      }
+    }
+  }
+
+  /**
+   * Evicts least recently used tasks while usage is above {@code high} (a fraction of the quota,
+   * or of the filesystem without a quota), until it is below {@code low}.
+   *
+   * @return the ids evicted
+   */
+  public List<String> collectGarbage(double high, double low) {
+    List<String> evicted = new ArrayList<>();
+    synchronized (spaceLock) {
+      if (usage() <= high) {
+        return evicted;
+      }
+      while (usage() > low) {
+        String id = evictLeastRecentlyUsed();
+        if (id == null) {
+          break;
+        }
+        evicted.add(id);
+      }
+    }
+    if (!evicted.isEmpty()) {
+      log.info("garbage collection evicted {} tasks", evicted.size());
+    }
+    return evicted;
+  }
+
+  /** Used fraction: of the quota, or of the filesystem when there is none. */
+  public double usage() {
+    if (quota > 0) {
+      return (usedBytes() + reserved) / (double) quota;
+    }
+    try {
+      java.nio.file.FileStore fs = Files.getFileStore(tasksDir);
+      return 1.0 - fs.getUsableSpace() / (double) fs.getTotalSpace();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
+  /**
+   * Removes the least recently used complete task. Safe while it is being read: uploads and
+   * exports already under way keep their open file or link; new requests for it get "not here".
+   */
+  private String evictLeastRecentlyUsed() {
+    String victim = null;
+    long oldest = Long.MAX_VALUE;
+    for (String id : complete.keySet()) {
+      long at = lastAccess.getOrDefault(id, 0L);
+      if (at < oldest) {
+        oldest = at;
+        victim = id;
+      }
+    }
+    if (victim != null && delete(victim)) {
+      log.info("evicted task {} (last used {} ms ago)", victim, System.currentTimeMillis() - oldest);
+      evictionListener.accept(victim);
+      return victim;
+    }
+    return null;
   }
 
   private Object lockFor(String taskId) {

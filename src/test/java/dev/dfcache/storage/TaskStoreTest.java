@@ -156,6 +156,41 @@ class TaskStoreTest {
     assertFalse(Files.exists(bad.dir()));
   }
 
+  @Test
+  void aQuotaEvictsTheLeastRecentlyUsedAndRefusesWhatCannotFit() throws Exception {
+    TaskStore store = TaskStore.open(tmp.resolve("store"), false, 10_000);
+    List<String> evicted = new java.util.ArrayList<>();
+    store.onEviction(evicted::add);
+    String t1 = "1".repeat(64);
+    String t2 = "2".repeat(64);
+    String t3 = "3".repeat(64);
+    store.importFile(origin(t1), file("f1", 4000), Optional.empty());
+    Thread.sleep(5);
+    store.importFile(origin(t2), file("f2", 4000), Optional.empty());
+    Thread.sleep(5);
+    store.get(t1); // t1 is used again: t2 is now the least recently used
+    store.importFile(origin(t3), file("f3", 4000), Optional.empty());
+    assertEquals(List.of(t2), evicted);
+    assertTrue(store.get(t1).isPresent() && store.get(t3).isPresent());
+
+    DfException e = assertThrows(DfException.class,
+        () -> store.importFile(origin("4".repeat(64)), file("f4", 10_001), Optional.empty()));
+    assertEquals(Code.ResourceLacked, e.code());
+    assertEquals(0, countFiles(tmp.resolve("store/tmp")), "nothing partial is left");
+  }
+
+  @Test
+  void garbageCollectionRunsFromTheHighToTheLowWatermark() throws Exception {
+    TaskStore store = TaskStore.open(tmp.resolve("store"), false, 10_000);
+    for (int i = 1; i <= 4; i++) {
+      store.importFile(origin(Integer.toString(i).repeat(64)), file("g" + i, 2000), Optional.empty());
+      Thread.sleep(5);
+    }
+    assertEquals(List.of(), store.collectGarbage(0.9, 0.5), "80% used is under the high mark");
+    assertEquals(List.of("1".repeat(64), "2".repeat(64)), store.collectGarbage(0.7, 0.5));
+    assertEquals(0.4, store.usage(), 1e-9);
+  }
+
   static long countFiles(Path dir) throws IOException {
     try (Stream<Path> s = Files.walk(dir)) {
       return s.filter(Files::isRegularFile).count();
