@@ -120,7 +120,11 @@ public final class DfcacheCli {
         method.call(channel, request, deadline);
       } catch (RuntimeException e) {
         DfException df = DfException.of(e);
-        String text = df.code() == Code.ServerUnavailable
+        // UNAVAILABLE is the transport failing to reach the daemon; a daemon that cannot reach
+        // its scheduler answers with a coded error of its own.
+        boolean daemonUnreachable = e instanceof io.grpc.StatusRuntimeException sre
+            && sre.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE;
+        String text = daemonUnreachable
             ? "cannot reach dfdaemon at " + daemonAddress() + " (" + df.getMessage() + ")"
             : df.getMessage();
         if (json) {

@@ -83,4 +83,31 @@ public final class GrpcErrors {
     });
     return out;
   }
+
+  /**
+   * The error handler for pekko-grpc services: failures that never reached a service method (a
+   * request that is not valid protobuf) get the same convention as the others, BadRequest.
+   */
+  public static org.apache.pekko.japi.Function<org.apache.pekko.actor.ActorSystem,
+      org.apache.pekko.japi.Function<Throwable, org.apache.pekko.grpc.Trailers>> handler() {
+    return system -> failure -> {
+      if (failure instanceof GrpcServiceException gse) {
+        return new org.apache.pekko.grpc.Trailers(gse.getStatus(), gse.getMetadata());
+      }
+      DfException df = malformed(failure)
+          ? DfException.badRequest("malformed request: " + failure.getMessage())
+          : DfException.of(failure);
+      GrpcServiceException e = toGrpc(df);
+      return new org.apache.pekko.grpc.Trailers(e.getStatus(), e.getMetadata());
+    };
+  }
+
+  private static boolean malformed(Throwable t) {
+    for (Throwable cur = t; cur != null; cur = cur.getCause()) {
+      if (cur instanceof com.google.protobuf.InvalidProtocolBufferException) {
+        return true;
+      }
+    }
+    return false;
+  }
 }

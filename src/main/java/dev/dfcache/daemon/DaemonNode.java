@@ -2,7 +2,11 @@ package dev.dfcache.daemon;
 
 import com.typesafe.config.Config;
 import dev.dfcache.api.dfdaemon.DaemonHandlerFactory;
+import com.typesafe.config.ConfigFactory;
+import dev.dfcache.common.GrpcErrors;
 import dev.dfcache.common.HostPort;
+import java.util.Map;
+import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import dev.dfcache.common.PeerEndpoint;
 import dev.dfcache.metrics.DaemonMetrics;
 import dev.dfcache.transfer.TokenBucket;
@@ -79,14 +83,19 @@ public final class DaemonNode implements AutoCloseable {
 
       UploadServer uploads = new UploadServer(store::servable, metrics,
           TokenBucket.forLimit(s.uploadLimit()), s.maxConcurrentUploads());
+      // A downloader that stops reading must not hold an upload slot for long.
+      ServerSettings uploadSettings = ServerSettings.create(ConfigFactory.parseMap(Map.of(
+              "pekko.http.server.idle-timeout", s.uploadIdleTimeout().toMillis() + "ms"))
+          .withFallback(config));
       ServerBinding upload = Http.get(system).newServerAt(s.host(), s.uploadPort())
+          .withSettings(uploadSettings)
           .bind(uploads::apply)
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
       ActorRef<PeerTaskManager.Command> downloads =
           system.systemActorOf(PeerTaskManager.create(env), "downloads", Props.empty());
       DaemonService service = new DaemonService(env, downloads);
       ServerBinding grpc = Http.get(system).newServerAt(s.host(), s.grpcPort())
-          .bind(DaemonHandlerFactory.create(service, system))
+          .bind(DaemonHandlerFactory.create(service, GrpcErrors.handler(), system))
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
       system.systemActorOf(Announcer.create(env), "announcer", Props.empty());
       scrubInBackground(env);

@@ -81,7 +81,7 @@ public final class DaemonService implements Daemon {
   public CompletionStage<Empty> importTask(ImportTaskRequest in) {
     return guard(() -> {
       String taskId = TaskIds.validatedTaskId(in.getUrl(), in.getUrlMeta());
-      Path source = checkedInput(in.getPath());
+      Path source = within(checkedInput(in.getPath()), env.settings().allowedImportDirs(), "input");
       Optional<ContentDigest> expected = expectedDigest(in.getUrl(), in.getUrlMeta());
       TaskOrigin origin = originOf(taskId, in.getUrl(), in.getUrlMeta(), in.getTypeValue());
       return CompletableFuture
@@ -105,6 +105,7 @@ public final class DaemonService implements Daemon {
     return guard(() -> {
       String taskId = TaskIds.validatedTaskId(in.getUrl(), in.getUrlMeta());
       Path output = checkedOutput(in.getOutput());
+      within(output.getParent(), env.settings().allowedExportDirs(), "output");
       Duration timeout = checkedTimeout(in.getTimeout());
       double limit = in.getLimit();
       if (Double.isNaN(limit) || Double.isInfinite(limit) || limit < 0) {
@@ -126,12 +127,22 @@ public final class DaemonService implements Daemon {
               throw e.code() == Code.PeerTaskNotFound ? notFound(in.getUrl(), "on any peer") : e;
             });
           });
+      // Once the caller has been told "timed out", a download that finishes later must not
+      // still put the file in place.
+      java.util.concurrent.atomic.AtomicBoolean abandoned = new java.util.concurrent.atomic.AtomicBoolean();
       CompletableFuture<Empty> exported = task.thenApplyAsync(t -> {
+        if (abandoned.get()) {
+          throw new DfException(Code.RequestTimeOut, "export abandoned after its timeout");
+        }
         env.store().exportTo(t, output, in.getUid(), in.getGid());
         return EMPTY;
       }, env.blocking()).toCompletableFuture();
       return timeout.isZero() ? exported : exported.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
           .exceptionally(t -> {
+            if (t instanceof java.util.concurrent.TimeoutException
+                || t.getCause() instanceof java.util.concurrent.TimeoutException) {
+              abandoned.set(true);
+            }
             if (DfException.of(t).code() == Code.RequestTimeOut) {
               throw new DfException(Code.RequestTimeOut,
                   "export of " + TaskIds.cidOf(in.getUrl()) + " timed out after " + timeout);
@@ -234,6 +245,33 @@ public final class DaemonService implements Daemon {
       }
     }
     return p;
+  }
+
+  /**
+   * Checks that a path, with every symlink resolved, lies under one of the allowed directories
+   * (none configured = anywhere), so a link cannot lead the daemon out of them.
+   */
+  static Path within(Path path, java.util.List<Path> allowed, String what) {
+    if (allowed.isEmpty()) {
+      return path;
+    }
+    Path real;
+    try {
+      real = path.toRealPath();
+    } catch (java.io.IOException e) {
+      throw DfException.badRequest(what + " path cannot be resolved: " + path);
+    }
+    for (Path dir : allowed) {
+      try {
+        if (real.startsWith(dir.toRealPath())) {
+          return path;
+        }
+      } catch (java.io.IOException ignored) {
+        // an allowed directory that does not exist allows nothing
+      }
+    }
+    throw DfException.badRequest(what + " " + path + " is outside the allowed directories "
+        + allowed);
   }
 
   static Path checkedInput(String raw) {

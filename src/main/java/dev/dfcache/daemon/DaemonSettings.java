@@ -29,7 +29,10 @@ public record DaemonSettings(
     long storeQuota,
     Duration gcInterval,
     double gcHighWatermark,
-    double gcLowWatermark) {
+    double gcLowWatermark,
+    Duration uploadIdleTimeout,
+    List<Path> allowedImportDirs,
+    List<Path> allowedExportDirs) {
 
   public static DaemonSettings fromConfig(Config root) {
     Config c = root.getConfig("dfcache.daemon");
@@ -55,7 +58,10 @@ public record DaemonSettings(
         c.getBytes("store-quota"),
         c.getDuration("gc.interval"),
         c.getDouble("gc.high-watermark"),
-        c.getDouble("gc.low-watermark"));
+        c.getDouble("gc.low-watermark"),
+        c.getDuration("upload-idle-timeout"),
+        c.getStringList("allowed-import-dirs").stream().map(Path::of).toList(),
+        c.getStringList("allowed-export-dirs").stream().map(Path::of).toList());
   }
 
   public DaemonSettings withNetwork(String host, int grpcPort, int uploadPort, Path dataDir,
@@ -64,7 +70,7 @@ public record DaemonSettings(
         heartbeatInterval, reannounceSettle, announceAttempts, schedulerCallTimeout,
         pieceParallelism, maxInflightBytes, pieceAttempts, parentWait, uploadLimit,
         downloadLimit, maxConcurrentUploads, fsync, storeQuota, gcInterval, gcHighWatermark,
-        gcLowWatermark);
+        gcLowWatermark, uploadIdleTimeout, allowedImportDirs, allowedExportDirs);
   }
 
   /** The id this host announces under: configured, or "ip-grpcport" (stable across restarts). */

@@ -68,7 +68,11 @@ public final class SchedulerGateway implements AutoCloseable {
             return CompletableFuture.completedFuture(r);
           }
           DfException e = DfException.of(t);
-          if (!isUnreachable(e) || left <= 1) {
+          if (isUnreachable(e) && left <= 1) {
+            return CompletableFuture.<R>failedFuture(new DfException(e.code(),
+                "no scheduler reachable (" + schedulers + "): " + e.getMessage()));
+          }
+          if (!isUnreachable(e)) {
             return CompletableFuture.<R>failedFuture(e);
           }
           log.debug("scheduler {} unreachable for {}: {}", target, method.fullName(), e.getMessage());

@@ -432,6 +432,8 @@ public final class TaskStore {
       }
     } catch (FileAlreadyExistsException e) {
       throw DfException.badRequest("output " + output + " already exists");
+    } catch (java.nio.file.NoSuchFileException e) {
+      throw DfException.notFound("task " + task.taskId() + " was removed while it was exported");
     } catch (IOException e) {
       throw ioFailure("export to " + output, e);
     } finally {

@@ -106,6 +106,13 @@ public final class LocalCluster implements AutoCloseable {
     return start(name, args, "dfdaemon ready", grpc, upload, dataDir, 60);
   }
 
+  /** JVM options for the processes started from now on, e.g. -Ddfcache.daemon.parent-wait=3s. */
+  public void setJvmOptions(String... options) {
+    this.jvmOptions = List.of(options);
+  }
+
+  private List<String> jvmOptions = List.of();
+
   /** Commands put before "java", e.g. setpriv to run a process as another user. */
   public void setCommandPrefix(List<String> prefix) {
     this.commandPrefix = List.copyOf(prefix);
@@ -120,10 +127,27 @@ public final class LocalCluster implements AutoCloseable {
         old.dataDir, 60);
   }
 
+  /** A value of a daemon's /metrics (on its upload port), summed over label sets. */
+  public static double metric(Proc daemon, String name) throws Exception {
+    var client = java.net.http.HttpClient.newHttpClient();
+    String body = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+            "http://127.0.0.1:" + daemon.uploadPort() + "/metrics")).build(),
+        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    double sum = 0;
+    for (String line : body.split("\n")) {
+      if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+        sum += Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+      }
+    }
+    return sum;
+  }
+
   private Proc start(String name, List<String> args, String readyLine, int grpc, int other,
       Path dataDir, int timeoutSeconds) throws Exception {
     List<String> cmd = new ArrayList<>(commandPrefix);
-    cmd.addAll(List.of(javaBin(), "-Xmx512m", "-XX:+UseSerialGC", "-jar", JAR.toString()));
+    cmd.addAll(List.of(javaBin(), "-Xmx512m", "-XX:+UseSerialGC"));
+    cmd.addAll(jvmOptions);
+    cmd.addAll(List.of("-jar", JAR.toString()));
     cmd.addAll(args);
     Path log = logs.resolve(name + "-" + System.nanoTime() + ".log");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
