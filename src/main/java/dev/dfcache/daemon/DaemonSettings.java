@@ -32,7 +32,8 @@ public record DaemonSettings(
     double gcLowWatermark,
     Duration uploadIdleTimeout,
     List<Path> allowedImportDirs,
-    List<Path> allowedExportDirs) {
+    List<Path> allowedExportDirs,
+    Duration pieceTimeout) {
 
   public static DaemonSettings fromConfig(Config root) {
     Config c = root.getConfig("dfcache.daemon");
@@ -61,7 +62,8 @@ public record DaemonSettings(
         c.getDouble("gc.low-watermark"),
         c.getDuration("upload-idle-timeout"),
         c.getStringList("allowed-import-dirs").stream().map(Path::of).toList(),
-        c.getStringList("allowed-export-dirs").stream().map(Path::of).toList());
+        c.getStringList("allowed-export-dirs").stream().map(Path::of).toList(),
+        c.getDuration("piece-timeout"));
   }
 
   public DaemonSettings withNetwork(String host, int grpcPort, int uploadPort, Path dataDir,
@@ -70,7 +72,7 @@ public record DaemonSettings(
         heartbeatInterval, reannounceSettle, announceAttempts, schedulerCallTimeout,
         pieceParallelism, maxInflightBytes, pieceAttempts, parentWait, uploadLimit,
         downloadLimit, maxConcurrentUploads, fsync, storeQuota, gcInterval, gcHighWatermark,
-        gcLowWatermark, uploadIdleTimeout, allowedImportDirs, allowedExportDirs);
+        gcLowWatermark, uploadIdleTimeout, allowedImportDirs, allowedExportDirs, pieceTimeout);
   }
 
   /** The id this host announces under: configured, or "ip-grpcport" (stable across restarts). */

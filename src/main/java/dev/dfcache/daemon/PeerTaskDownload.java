@@ -249,6 +249,8 @@ final class PeerTaskDownload {
         .addHeader(RawHeader.create("Range", "bytes=" + start + "-" + end));
     return Http.get(env.system()).singleRequest(request)
         .thenCompose(response -> readBody(response, parent))
+        .toCompletableFuture()
+        .orTimeout(env.settings().pieceTimeout().toMillis(), TimeUnit.MILLISECONDS)
         .thenApplyAsync(bytes -> {
           try {
             task.writePiece(piece, bytes.getByteBuffers(), bytes.size());
