@@ -9,6 +9,11 @@ import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.japi.Pair;
+import org.apache.pekko.stream.KillSwitches;
+import org.apache.pekko.stream.UniqueKillSwitch;
+import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 
@@ -16,7 +21,8 @@ import org.apache.pekko.stream.javadsl.Source;
  * Keeps the scheduler fleet's soft state in line with this daemon's disk: heartbeats so the
  * daemon stays a live parent, and announces every stored task at start, after the scheduler was
  * unreachable, and whenever the fleet's membership changed (task state may have been lost with a
- * crashed node); once at once and once more after the shards have settled.
+ * crashed node); once at once and once more after the shards have settled. A new reason cancels
+ * a round still running: its calls may be waiting on shards of a node that is gone.
  */
 public final class Announcer extends AbstractBehavior<Announcer.Command> {
 
@@ -28,14 +34,17 @@ public final class Announcer extends AbstractBehavior<Announcer.Command> {
 
   private record AnnounceAll(String reason) implements Command {}
 
-  private record AnnounceFinished(int count, Throwable failure) implements Command {}
+  private record AnnounceFinished(int round, int count, Throwable failure) implements Command {}
+
+  /** Per task and round: rounds repeat on every fleet change, so each gives up early. */
+  private static final int ROUND_ATTEMPTS = 2;
 
   private final DaemonEnv env;
   private final TimerScheduler<Command> timers;
   private String generation;
   private boolean schedulerWasDown;
-  private boolean announcing;
-  private String pendingReason;
+  private UniqueKillSwitch running;
+  private int round;
 
   static Behavior<Command> create(DaemonEnv env) {
     return Behaviors.setup(ctx -> Behaviors.withTimers(timers -> new Announcer(ctx, timers, env)));
@@ -61,12 +70,15 @@ public final class Announcer extends AbstractBehavior<Announcer.Command> {
   }
 
   private Behavior<Command> onTick() {
+    getContext().getLog().debug("heartbeat tick");
     getContext().pipeToSelf(env.gateway().heartbeat(env.store().all().size()),
         (r, t) -> new HeartbeatAnswered(t == null ? r.getGeneration() : null, t));
     return this;
   }
 
   private Behavior<Command> onHeartbeat(HeartbeatAnswered h) {
+    getContext().getLog().debug("heartbeat answered: generation {}, failure {}", h.generation(),
+        h.failure() == null ? "none" : h.failure().toString());
     if (h.failure() != null) {
       if (!schedulerWasDown) {
         getContext().getLog().warn("scheduler unreachable: {}", h.failure().getMessage());
@@ -79,6 +91,7 @@ public final class Announcer extends AbstractBehavior<Announcer.Command> {
       reason = "scheduler reachable again";
     } else if (generation != null && !generation.equals(h.generation())) {
       reason = "scheduler fleet changed";
+      env.gateway().fleetChanged();
     }
     schedulerWasDown = false;
     generation = h.generation();
@@ -91,33 +104,33 @@ public final class Announcer extends AbstractBehavior<Announcer.Command> {
   }
 
   private Behavior<Command> onAnnounceAll(AnnounceAll a) {
-    if (announcing) {
-      pendingReason = a.reason();
-      return this;
+    if (running != null) {
+      running.shutdown();
+      running = null;
     }
     List<StoredTask> tasks = List.copyOf(env.store().all());
     if (tasks.isEmpty()) {
       return this;
     }
-    announcing = true;
+    int thisRound = ++round;
     getContext().getLog().info("announcing {} tasks ({})", tasks.size(), a.reason());
-    var done = Source.from(tasks)
+    Pair<UniqueKillSwitch, CompletionStage<Done>> started = Source.from(tasks)
+        .viaMat(KillSwitches.single(), Keep.right())
         .mapAsyncUnordered(8, t -> env.gateway()
-            .announce(t.meta(), env.settings().announceAttempts())
+            .announce(t.meta(), ROUND_ATTEMPTS)
             .exceptionally(e -> null))
-        .runWith(Sink.ignore(), env.system());
-    getContext().pipeToSelf(done, (Done d, Throwable t) -> new AnnounceFinished(tasks.size(), t));
+        .toMat(Sink.ignore(), Keep.both())
+        .run(env.system());
+    running = started.first();
+    getContext().pipeToSelf(started.second(),
+        (Done d, Throwable t) -> new AnnounceFinished(thisRound, tasks.size(), t));
     return this;
   }
 
   private Behavior<Command> onAnnounceFinished(AnnounceFinished f) {
-    announcing = false;
-    if (pendingReason != null) {
-      String reason = pendingReason;
-      pendingReason = null;
-      getContext().getSelf().tell(new AnnounceAll(reason));
+    if (f.round() == round) {
+      running = null;
     }
     return this;
   }
-
 }

@@ -43,6 +43,11 @@ public final class SchedulerGateway implements AutoCloseable {
   private final AtomicInteger current = new AtomicInteger();
   private final Duration callTimeout;
   private final PeerEndpoint self;
+  /** When the Announcer last saw the fleet change (System.nanoTime), 0 = never. */
+  private final java.util.concurrent.atomic.AtomicLong fleetChangedAt =
+      new java.util.concurrent.atomic.AtomicLong();
+  /** How long after a fleet change "unknown task" may mean "state not moved over yet". */
+  private static final long SETTLING_NANOS = TimeUnit.SECONDS.toNanos(15);
 
   public SchedulerGateway(List<HostPort> schedulers, Duration callTimeout, PeerEndpoint self) {
     if (schedulers.isEmpty()) {
@@ -68,12 +73,14 @@ public final class SchedulerGateway implements AutoCloseable {
             return CompletableFuture.completedFuture(r);
           }
           DfException e = DfException.of(t);
-          if (isUnreachable(e) && left <= 1) {
-            return CompletableFuture.<R>failedFuture(new DfException(e.code(),
-                "no scheduler reachable (" + schedulers + "): " + e.getMessage()));
-          }
-          if (!isUnreachable(e)) {
+          if (!transportFailure(t)) {
+            // The node answered (even "timed out": the task's owner is busy or gone, and every
+            // other node would forward to the same owner): no point in asking the next one.
             return CompletableFuture.<R>failedFuture(e);
+          }
+          if (left <= 1) {
+            return CompletableFuture.<R>failedFuture(new DfException(Code.ServerUnavailable,
+                "no scheduler reachable (" + schedulers + "): " + e.getMessage()));
           }
           log.debug("scheduler {} unreachable for {}: {}", target, method.fullName(), e.getMessage());
           channels.resetBackoff(target);
@@ -101,6 +108,17 @@ public final class SchedulerGateway implements AutoCloseable {
     }).thenCompose(s -> s);
   }
 
+  /** The call never got an answer from that node: try another one. */
+  static boolean transportFailure(Throwable t) {
+    Throwable cur = t instanceof java.util.concurrent.CompletionException ? t.getCause() : t;
+    if (cur instanceof io.grpc.StatusRuntimeException sre) {
+      io.grpc.Status.Code c = sre.getStatus().getCode();
+      return c == io.grpc.Status.Code.UNAVAILABLE || c == io.grpc.Status.Code.DEADLINE_EXCEEDED
+          || c == io.grpc.Status.Code.CANCELLED;
+    }
+    return false;
+  }
+
   static boolean isUnreachable(DfException e) {
     return e.code() == Code.ServerUnavailable || e.code() == Code.RequestTimeOut;
   }
@@ -123,7 +141,36 @@ public final class SchedulerGateway implements AutoCloseable {
   }
 
   public CompletionStage<Task> stat(String taskId) {
-    return call(SchedulerRpc.STAT_TASK, StatTaskRequest.newBuilder().setTaskId(taskId).build());
+    return whileSettling(() -> call(SchedulerRpc.STAT_TASK,
+        StatTaskRequest.newBuilder().setTaskId(taskId).build()), 3);
+  }
+
+  /** Called by the announcer when the scheduler fleet's membership changed. */
+  void fleetChanged() {
+    fleetChangedAt.set(System.nanoTime());
+  }
+
+  /**
+   * Right after the fleet changed, a task's state may still be on its way to the shard's new
+   * node (or wait for the peers' re-announce): an "unknown task" then is asked again shortly
+   * instead of being final. In a steady fleet it is final at once.
+   */
+  private <R> CompletionStage<R> whileSettling(
+      java.util.function.Supplier<CompletionStage<R>> call, int retries) {
+    return call.get().handle((r, t) -> {
+      if (t == null) {
+        return CompletableFuture.completedFuture(r);
+      }
+      DfException e = DfException.of(t);
+      long changed = fleetChangedAt.get();
+      boolean settling = changed != 0 && System.nanoTime() - changed < SETTLING_NANOS;
+      if (e.code() != Code.PeerTaskNotFound || !settling || retries <= 0) {
+        return CompletableFuture.<R>failedFuture(e);
+      }
+      return CompletableFuture.supplyAsync(() -> null,
+              CompletableFuture.delayedExecutor(700, TimeUnit.MILLISECONDS))
+          .thenCompose(ignored -> whileSettling(call, retries - 1));
+    }).thenCompose(x -> x);
   }
 
   public CompletionStage<Empty> leave(String taskId) {
@@ -137,8 +184,9 @@ public final class SchedulerGateway implements AutoCloseable {
   }
 
   public CompletionStage<FindParentsResponse> findParents(String taskId, Collection<String> bad) {
-    return callWithRetry(SchedulerRpc.FIND_PARENTS, FindParentsRequest.newBuilder()
-        .setTaskId(taskId).setHost(self.toProto()).addAllBadPeerIds(bad).build(), 3);
+    FindParentsRequest req = FindParentsRequest.newBuilder()
+        .setTaskId(taskId).setHost(self.toProto()).addAllBadPeerIds(bad).build();
+    return whileSettling(() -> callWithRetry(SchedulerRpc.FIND_PARENTS, req, 3), 3);
   }
 
   public CompletionStage<Empty> reportPieces(String taskId, Collection<Integer> pieces,

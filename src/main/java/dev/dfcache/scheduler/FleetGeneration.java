@@ -5,15 +5,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.TreeSet;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.Member;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
 /**
- * A short fingerprint of the scheduler fleet's membership: the reachable Up members with the
- * scheduler role. Peers get it with every heartbeat answer; when it changes, shards may have moved
- * with their in-memory state lost (a crashed node), so peers re-announce what they hold. An
- * unreachable node counts as gone at once, so the first re-announce starts as soon as a crash is
- * noticed, and the one after reannounce-settle lands once the node has been downed.
+ * A short fingerprint of the scheduler fleet's membership: every member with its status and
+ * reachability. Peers get it with every heartbeat answer and re-announce what they hold whenever
+ * it changes, because task state may have moved or been lost: a node turning unreachable, being
+ * downed and being removed are three changes, and the re-announce after the last one lands on
+ * shards that sharding has re-allocated to the survivors.
  */
 public final class FleetGeneration {
   private final Cluster cluster;
@@ -26,14 +25,14 @@ public final class FleetGeneration {
 
   public String current() {
     ClusterEvent.CurrentClusterState state = cluster.state();
-    TreeSet<String> up = new TreeSet<>();
+    TreeSet<String> members = new TreeSet<>();
     java.util.Set<Member> unreachable = state.getUnreachable();
     for (Member m : state.getMembers()) {
-      if (m.status() == MemberStatus.up() && m.hasRole(role) && !unreachable.contains(m)) {
-        up.add(m.uniqueAddress().toString());
+      if (m.hasRole(role)) {
+        members.add(m.uniqueAddress() + ":" + m.status() + (unreachable.contains(m) ? ":x" : ""));
       }
     }
-    String joined = String.join(",", up);
+    String joined = String.join(",", members);
     return Digests.sha256Hex(joined.getBytes(StandardCharsets.UTF_8)).substring(0, 16);
   }
 }

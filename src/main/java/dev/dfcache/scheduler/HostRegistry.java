@@ -20,7 +20,8 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
  * LWW map (Distributed Data), and every node mirrors that map into its {@link HostLiveness}.
  *
  * <p>Writes are thinned: a host's entry is rewritten only when its replicated expiry is less than
- * half a TTL away, so the gossip carries one update per host per half TTL, not one per heartbeat.
+ * two thirds of a TTL away, so the gossip carries about one update per host per third of a TTL,
+ * not one per heartbeat.
  */
 public final class HostRegistry extends AbstractBehavior<HostRegistry.Command> {
 
@@ -82,7 +83,9 @@ public final class HostRegistry extends AbstractBehavior<HostRegistry.Command> {
     long until = now + ttlMillis;
     liveness.extend(beat.hostId(), until);
     Long known = replicated.get(beat.hostId());
-    if (known == null || known - now < ttlMillis / 2) {
+    // Rewrite while a third of the TTL is still left: the other nodes learn it a gossip round
+    // (up to 2 s) later, and must never see a live host's entry lapse in between.
+    if (known == null || known - now < ttlMillis * 2 / 3) {
       replicated.put(beat.hostId(), until);
       replicator.askUpdate(
           replyTo -> new Replicator.Update<>(KEY, LWWMap.empty(), Replicator.writeLocal(), replyTo,

@@ -64,7 +64,8 @@ public final class SchedulerNode implements AutoCloseable {
     Config config = clusterConfig(s, base);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SchedulerSettings.SYSTEM_NAME, config);
     try {
-      initSharding(system, s);
+      FleetActivity activity = new FleetActivity();
+      initSharding(system, s, activity);
       ActorRef<HostRegistry.Command> hosts = system.systemActorOf(
           HostRegistry.create(s.hostTtl(), s.forgetHostAfter()), "hosts", Props.empty());
       Cluster cluster = Cluster.get(system);
@@ -74,14 +75,17 @@ public final class SchedulerNode implements AutoCloseable {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       SchedulerService service = new SchedulerService(system, hosts,
-          new FleetGeneration(cluster, SchedulerSettings.ROLE), s.askTimeout());
+          new FleetGeneration(cluster, SchedulerSettings.ROLE), activity, s.askTimeout());
       ServerBinding binding = Http.get(system)
           .newServerAt(s.host(), s.grpcPort())
           .bind(ServiceHandler.concatOrNotFound(
               SchedulerHandlerFactory.partial(service, Scheduler.name, system),
               PeerSchedulerHandlerFactory.partial(service, PeerScheduler.name, system)))
           .toCompletableFuture()
-          .get(30, java.util.concurrent.TimeUnit.SECONDS);
+          .get(30, java.util.concurrent.TimeUnit.SECONDS)
+          // On SIGTERM stop taking calls first, so that peers go to another node while this one
+          // hands its shards over, instead of asking a region that is shutting down.
+          .addToCoordinatedShutdown(Duration.ofSeconds(5), system);
       log.info("scheduler gRPC on {}, cluster address {}", binding.localAddress(),
           cluster.selfMember().address());
       return new SchedulerNode(system, binding);
@@ -91,9 +95,19 @@ public final class SchedulerNode implements AutoCloseable {
     }
   }
 
-  static void initSharding(ActorSystem<?> system, SchedulerSettings s) {
+  static void initSharding(ActorSystem<?> system, SchedulerSettings s, FleetActivity activity) {
+    system.systemActorOf(TaskHandoff.inbox(activity), TaskHandoff.INBOX, Props.empty());
+    TaskHandoff handoff =
+        new TaskHandoff(system, s.shards(), s.virtualNodes(), SchedulerSettings.ROLE);
+    FleetActivity.watchMembership(system, activity);
+    org.apache.pekko.actor.CoordinatedShutdown.get(system).addTask(
+        org.apache.pekko.actor.CoordinatedShutdown.PhaseBeforeServiceUnbind(), "announce-handoff",
+        () -> {
+          handoff.announceLeaving();
+          return java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
+        });
     ClusterSharding.get(system).init(
-        Entity.of(TaskEntity.TYPE_KEY, TaskEntity::create)
+        Entity.of(TaskEntity.TYPE_KEY, ctx -> TaskEntity.create(ctx, handoff))
             .withRole(SchedulerSettings.ROLE)
             .withMessageExtractor(new TaskShards<TaskEntity.Command>(s.shards()))
             .withAllocationStrategy(new ConsistentHashingAllocationStrategy(s.virtualNodes()))

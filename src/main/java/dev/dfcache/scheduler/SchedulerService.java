@@ -48,14 +48,18 @@ public final class SchedulerService implements Scheduler, PeerScheduler {
   private final ClusterSharding sharding;
   private final ActorRef<HostRegistry.Command> hosts;
   private final FleetGeneration generation;
+  private final FleetActivity activity;
   private final Duration askTimeout;
+  /** After a fleet change, how long "unknown task" is asked again before it is believed. */
+  static final Duration SETTLING = Duration.ofSeconds(15);
   private static final Empty EMPTY = Empty.getDefaultInstance();
 
   public SchedulerService(ActorSystem<?> system, ActorRef<HostRegistry.Command> hosts,
-      FleetGeneration generation, Duration askTimeout) {
+      FleetGeneration generation, FleetActivity activity, Duration askTimeout) {
     this.sharding = ClusterSharding.get(system);
     this.hosts = hosts;
     this.generation = generation;
+    this.activity = activity;
     this.askTimeout = askTimeout;
   }
 
@@ -64,11 +68,29 @@ public final class SchedulerService implements Scheduler, PeerScheduler {
     return sharding.entityRefFor(TaskEntity.TYPE_KEY, taskId).ask(message::apply, askTimeout);
   }
 
+  /**
+   * An ask whose "unknown task" is asked again a few times while the fleet is settling: a task
+   * whose shard just moved may answer before its state has arrived from its previous node.
+   */
+  private CompletionStage<TaskEntity.Reply> askSettled(String taskId,
+      Function<ActorRef<TaskEntity.Reply>, TaskEntity.Command> message, int retries) {
+    return ask(taskId, message).thenCompose(reply -> {
+      if (!(reply instanceof TaskEntity.Unknown) || retries <= 0
+          || !activity.changedWithin(SETTLING)) {
+        return java.util.concurrent.CompletableFuture.completedFuture(reply);
+      }
+      return java.util.concurrent.CompletableFuture.supplyAsync(() -> null,
+              java.util.concurrent.CompletableFuture.delayedExecutor(250,
+                  java.util.concurrent.TimeUnit.MILLISECONDS))
+          .thenCompose(ignored -> askSettled(taskId, message, retries - 1));
+    });
+  }
+
   @Override
   public CompletionStage<Task> statTask(StatTaskRequest in) {
     return guard(() -> {
       String taskId = TaskIds.requireValidTaskId(in.getTaskId());
-      return ask(taskId, TaskEntity.Stat::new).thenApply(reply -> {
+      return askSettled(taskId, TaskEntity.Stat::new, 4).thenApply(reply -> {
         if (reply instanceof TaskEntity.Status s) {
           return Task.newBuilder()
               .setId(taskId)
@@ -126,7 +148,8 @@ public final class SchedulerService implements Scheduler, PeerScheduler {
       PeerEndpoint requester = checkedPeer(in.getHost());
       hosts.tell(new HostRegistry.Beat(requester.id()));
       List<String> bad = List.copyOf(in.getBadPeerIdsList());
-      return ask(taskId, replyTo -> new TaskEntity.FindParents(requester, bad, MAX_PARENTS, replyTo))
+      return askSettled(taskId,
+              replyTo -> new TaskEntity.FindParents(requester, bad, MAX_PARENTS, replyTo), 4)
           .thenApply(reply -> {
             if (reply instanceof TaskEntity.Parents p) {
               FindParentsResponse.Builder b = FindParentsResponse.newBuilder()

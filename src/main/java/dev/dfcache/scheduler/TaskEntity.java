@@ -25,8 +25,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 /**
  * One task, as a sharded entity (entity id = task id): which peers hold which of its pieces. The
  * state is soft: the peers hold the truth and re-announce it when the task moves. On a graceful
- * hand-off (rebalance or a node leaving) the entity sends its state to its own next incarnation
- * through sharding, which buffers it until the shard has moved, so nothing has to be re-announced.
+ * hand-off (rebalance or a node leaving) the entity sends its state to its next incarnation on the
+ * shard's next owner ({@link TaskHandoff}), so nothing has to be re-announced.
  */
 public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
 
@@ -95,21 +95,25 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
 
   private final String taskId;
   private final HostLiveness liveness;
-  private final ClusterSharding sharding;
+  private final TaskHandoff handoff;
+  private final ActorRef<ClusterSharding.ShardCommand> shard;
   private TaskInfo info;
   private final Map<String, PeerState> peers = new LinkedHashMap<>();
   /** Peers found serving corrupt data for this task: never offered again until they re-announce. */
   private final Set<String> quarantined = new HashSet<>();
 
-  public static Behavior<Command> create(EntityContext<Command> entityContext) {
-    return Behaviors.setup(ctx -> new TaskEntity(ctx, entityContext.getEntityId()));
+  public static Behavior<Command> create(EntityContext<Command> entityContext,
+      TaskHandoff handoff) {
+    return Behaviors.setup(ctx -> new TaskEntity(ctx, entityContext, handoff));
   }
 
-  private TaskEntity(ActorContext<Command> ctx, String taskId) {
+  private TaskEntity(ActorContext<Command> ctx, EntityContext<Command> entityContext,
+      TaskHandoff handoff) {
     super(ctx);
-    this.taskId = taskId;
+    this.taskId = entityContext.getEntityId();
+    this.shard = entityContext.getShard();
     this.liveness = HostLiveness.get(ctx.getSystem());
-    this.sharding = ClusterSharding.get(ctx.getSystem());
+    this.handoff = handoff;
   }
 
   @Override
@@ -148,8 +152,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
 
   private Behavior<Command> onFindParents(FindParents m) {
     if (info == null) {
-      m.replyTo().tell(new Unknown(taskId));
-      return this;
+      return unknown(m.replyTo());
     }
     PeerState self = peers.get(m.requester().id());
     if (self == null) {
@@ -179,8 +182,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
 
   private Behavior<Command> onReportPieces(ReportPieces m) {
     if (info == null) {
-      m.replyTo().tell(new Unknown(taskId));
-      return this;
+      return unknown(m.replyTo());
     }
     BitSet reported = BitSet.valueOf(m.pieces());
     if (m.done()) {
@@ -207,12 +209,23 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
 
   private Behavior<Command> onStat(Stat m) {
     if (info == null) {
-      m.replyTo().tell(new Unknown(taskId));
-      return this;
+      return unknown(m.replyTo());
     }
     boolean anyDone = peers.values().stream().anyMatch(p -> p.done);
     String state = anyDone ? "Succeeded" : peers.isEmpty() ? "Pending" : "Running";
     m.replyTo().tell(new Status(info, state, peers.size(), hasLiveHolder()));
+    return this;
+  }
+
+  /**
+   * Answers that this task is unknown and passivates: with passivation otherwise off, an entity
+   * made only by asking about a task nobody holds would stay in memory for good.
+   */
+  private Behavior<Command> unknown(ActorRef<Reply> replyTo) {
+    replyTo.tell(new Unknown(taskId));
+    if (peers.isEmpty()) {
+      shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
+    }
     return this;
   }
 
@@ -229,7 +242,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   private Behavior<Command> onHandOff() {
     if (info != null && !peers.isEmpty()) {
       List<PeerSnapshot> snapshot = peers.values().stream().map(PeerState::snapshot).toList();
-      sharding.entityRefFor(TYPE_KEY, taskId).tell(new RestoreState(info, snapshot));
+      handoff.send(taskId, new RestoreState(info, snapshot));
     }
     return Behaviors.stopped();
   }
