@@ -3,6 +3,7 @@ package dev.dfcache.scheduler;
 import dev.dfcache.api.common.Code;
 import dev.dfcache.cluster.CborSerializable;
 import dev.dfcache.common.PeerEndpoint;
+import dev.dfcache.metrics.SchedulerMetrics;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;
@@ -14,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -96,6 +98,8 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   private final String taskId;
   private final HostLiveness liveness;
   private final ClusterSharding sharding;
+  /** This node's gauge of peers recorded by its tasks; kept equal to the sum of peers.size(). */
+  private final io.prometheus.metrics.core.metrics.Gauge peerGauge;
   private TaskInfo info;
   private final Map<String, PeerState> peers = new LinkedHashMap<>();
   /** Peers found serving corrupt data for this task: never offered again until they re-announce. */
@@ -110,6 +114,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     this.taskId = taskId;
     this.liveness = HostLiveness.get(ctx.getSystem());
     this.sharding = ClusterSharding.get(ctx.getSystem());
+    this.peerGauge = SchedulerMetrics.get(ctx.getSystem()).taskPeers;
   }
 
   @Override
@@ -123,6 +128,10 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
         .onMessage(Stat.class, this::onStat)
         .onMessage(RestoreState.class, this::onRestore)
         .onMessage(HandOff.class, m -> onHandOff())
+        .onSignal(PostStop.class, s -> {
+          peerGauge.dec(peers.size());
+          return this;
+        })
         .build();
   }
 
@@ -134,6 +143,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
         return this;
       }
       // Nobody alive holds the old content: the new announce defines the task.
+      peerGauge.dec(peers.size());
       peers.clear();
       quarantined.clear();
     }
@@ -200,7 +210,9 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   }
 
   private Behavior<Command> onLeave(Leave m) {
-    peers.remove(m.peerId());
+    if (peers.remove(m.peerId()) != null) {
+      peerGauge.dec();
+    }
     m.replyTo().tell(new Ack(true));
     return this;
   }
@@ -247,6 +259,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     PeerState p = peers.get(endpoint.id());
     if (p == null) {
       peers.put(endpoint.id(), new PeerState(endpoint, pieces, done));
+      peerGauge.inc();
     } else {
       p.endpoint = endpoint;
       p.pieces.or(pieces);

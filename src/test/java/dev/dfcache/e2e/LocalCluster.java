@@ -79,6 +79,28 @@ public final class LocalCluster implements AutoCloseable {
     return start(name, args, "scheduler up", grpc, clusterPort, null, 60);
   }
 
+  /** A config-mode scheduler on a gRPC port chosen by the caller (to hand it to daemons early). */
+  public Proc scheduler(String name, List<String> seeds, int clusterPort, int grpcPort)
+      throws Exception {
+    List<String> args = new ArrayList<>(List.of("scheduler", "--host", "127.0.0.1",
+        "--grpc-port", Integer.toString(grpcPort), "--cluster-port", Integer.toString(clusterPort)));
+    if (!seeds.isEmpty()) {
+      args.add("--seed-nodes");
+      args.add(String.join(",", seeds));
+    }
+    return start(name, args, "scheduler up", grpcPort, clusterPort, null, 60);
+  }
+
+  /**
+   * Any dfcache component with extra JVM flags and environment: {@code java <jvmArgs> -jar
+   * dfcache.jar <args>}, ready when it prints a line starting with {@code readyLine}.
+   */
+  public Proc process(String name, List<String> jvmArgs, List<String> args,
+      java.util.Map<String, String> env, String readyLine, int grpcPort, int otherPort)
+      throws Exception {
+    return start(name, jvmArgs, args, env, readyLine, grpcPort, otherPort, null, 60);
+  }
+
   public Proc scheduler(String name) throws Exception {
     return scheduler(name, List.of(), freePort());
   }
@@ -122,11 +144,21 @@ public final class LocalCluster implements AutoCloseable {
 
   private Proc start(String name, List<String> args, String readyLine, int grpc, int other,
       Path dataDir, int timeoutSeconds) throws Exception {
+    return start(name, List.of(), args, java.util.Map.of(), readyLine, grpc, other, dataDir,
+        timeoutSeconds);
+  }
+
+  private Proc start(String name, List<String> jvmArgs, List<String> args,
+      java.util.Map<String, String> env, String readyLine, int grpc, int other, Path dataDir,
+      int timeoutSeconds) throws Exception {
     List<String> cmd = new ArrayList<>(commandPrefix);
-    cmd.addAll(List.of(javaBin(), "-Xmx512m", "-XX:+UseSerialGC", "-jar", JAR.toString()));
+    cmd.addAll(List.of(javaBin(), "-Xmx512m", "-XX:+UseSerialGC"));
+    cmd.addAll(jvmArgs);
+    cmd.addAll(List.of("-jar", JAR.toString()));
     cmd.addAll(args);
     Path log = logs.resolve(name + "-" + System.nanoTime() + ".log");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().putAll(env);
     Process p = pb.start();
     Proc proc = new Proc(name, p, grpc, other, dataDir, args);
     procs.add(proc);
