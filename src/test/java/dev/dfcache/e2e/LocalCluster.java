@@ -23,7 +23,8 @@ public final class LocalCluster implements AutoCloseable {
   public static final Path JAR = Path.of("target", "dfcache.jar").toAbsolutePath();
   private final Path work;
   private final Path logs;
-  private final List<Proc> procs = new ArrayList<>();
+  /** Synchronized: processes may be started from several threads at once. */
+  private final List<Proc> procs = java.util.Collections.synchronizedList(new ArrayList<>());
 
   /** A started process and the ports it serves. */
   public static final class Proc {
@@ -66,6 +67,43 @@ public final class LocalCluster implements AutoCloseable {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();
     }
+  }
+
+  /**
+   * Distinct free ports for processes that start later: taken below the kernel's ephemeral range
+   * (where {@link #freePort()} and outgoing connections take theirs), so that nothing else grabs
+   * them in the meantime.
+   */
+  public static int[] reservePorts(int n) throws IOException {
+    java.util.Set<Integer> out = new java.util.LinkedHashSet<>();
+    java.util.Random random = new java.util.Random();
+    int low = 20000;
+    int high = 32000;
+    try (BufferedReader r = Files.newBufferedReader(
+        Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
+      // (Files.readString of a /proc file returns a truncated string)
+      int ephemeralLow = Integer.parseInt(r.readLine().trim().split("\\s+")[0]);
+      if (ephemeralLow > 12000) {
+        high = Math.min(high, ephemeralLow - 1);
+        low = Math.min(low, high - 2000);
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux: the defaults are below the usual ephemeral ranges
+    }
+    while (out.size() < n) {
+      int port = low + random.nextInt(high - low);
+      if (out.contains(port)) {
+        continue;
+      }
+      try (ServerSocket s = new ServerSocket()) {
+        s.setReuseAddress(false);
+        s.bind(new java.net.InetSocketAddress("127.0.0.1", port), 1);
+        out.add(port);
+      } catch (IOException inUse) {
+        // try another
+      }
+    }
+    return out.stream().mapToInt(Integer::intValue).toArray();
   }
 
   public Proc scheduler(String name, List<String> seeds, int clusterPort) throws Exception {
@@ -237,6 +275,7 @@ public final class LocalCluster implements AutoCloseable {
 
   @Override
   public void close() {
+    List<Proc> procs = List.copyOf(this.procs);
     for (Proc p : procs) {
       p.process.destroyForcibly();
     }
@@ -247,6 +286,6 @@ public final class LocalCluster implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    procs.clear();
+    this.procs.clear();
   }
 }

@@ -111,9 +111,10 @@ class KubernetesBootstrapIT {
   void schedulersDiscoverEachOtherThroughTheKubernetesApiAndAreReadyOnlyInTheCluster()
       throws Exception {
     long t0 = System.nanoTime();
-    int grpc = LocalCluster.freePort();
-    int management = LocalCluster.freePort();
-    int remoting = LocalCluster.freePort();
+    int[] ports = LocalCluster.reservePorts(3);
+    int grpc = ports[0];
+    int management = ports[1];
+    int remoting = ports[2];
     List<FakeKubernetesApi.Pod> pods = new ArrayList<>();
     for (int i = 1; i <= 3; i++) {
       pods.add(new FakeKubernetesApi.Pod(SERVICE + "-" + i, "127.0.0." + i, SERVICE, grpc,

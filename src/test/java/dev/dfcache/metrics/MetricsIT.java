@@ -94,9 +94,10 @@ class MetricsIT {
   @Test
   void everyComponentServesPrometheusTextThatFollowsTheTraffic() throws Exception {
     long t0 = System.nanoTime();
-    int grpc = LocalCluster.freePort();
-    int clusterPort = LocalCluster.freePort();
-    int management = LocalCluster.freePort();
+    int[] ports = LocalCluster.reservePorts(3);
+    int grpc = ports[0];
+    int clusterPort = ports[1];
+    int management = ports[2];
     Proc scheduler = cluster.process("metrics-scheduler", List.of(),
         List.of("scheduler", "--host", "127.0.0.1", "--grpc-port", Integer.toString(grpc),
             "--cluster-port", Integer.toString(clusterPort),
