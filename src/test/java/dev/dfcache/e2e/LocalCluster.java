@@ -136,7 +136,12 @@ public final class LocalCluster implements AutoCloseable {
   public Proc process(String name, List<String> jvmArgs, List<String> args,
       java.util.Map<String, String> env, String readyLine, int grpcPort, int otherPort)
       throws Exception {
-    return start(name, jvmArgs, args, env, readyLine, grpcPort, otherPort, null, 60);
+    java.util.Map<String, String> withOptions = new java.util.HashMap<>(env);
+    if (!jvmArgs.isEmpty()) {
+      // the java launcher reads JDK_JAVA_OPTIONS (the options must not contain spaces)
+      withOptions.merge("JDK_JAVA_OPTIONS", String.join(" ", jvmArgs), (a, b) -> a + " " + b);
+    }
+    return start(name, args, readyLine, grpcPort, otherPort, null, 60, withOptions);
   }
 
   public Proc scheduler(String name) throws Exception {
@@ -181,18 +186,9 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   private Proc start(String name, List<String> args, String readyLine, int grpc, int other,
-      Path dataDir, int timeoutSeconds) throws Exception {
-    return start(name, List.of(), args, java.util.Map.of(), readyLine, grpc, other, dataDir,
-        timeoutSeconds);
-  }
-
-  private Proc start(String name, List<String> jvmArgs, List<String> args,
-      java.util.Map<String, String> env, String readyLine, int grpc, int other, Path dataDir,
-      int timeoutSeconds) throws Exception {
+      Path dataDir, int timeoutSeconds, java.util.Map<String, String> env) throws Exception {
     List<String> cmd = new ArrayList<>(commandPrefix);
-    cmd.addAll(List.of(javaBin(), "-Xmx512m", "-XX:+UseSerialGC"));
-    cmd.addAll(jvmArgs);
-    cmd.addAll(List.of("-jar", JAR.toString()));
+    cmd.addAll(List.of(javaBin(), "-Xmx512m", "-XX:+UseSerialGC", "-jar", JAR.toString()));
     cmd.addAll(args);
     Path log = logs.resolve(name + "-" + System.nanoTime() + ".log");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
@@ -223,6 +219,11 @@ public final class LocalCluster implements AutoCloseable {
     pump.start();
     ready.get(timeoutSeconds, TimeUnit.SECONDS);
     return proc;
+  }
+
+  private Proc start(String name, List<String> args, String readyLine, int grpc, int other,
+      Path dataDir, int timeoutSeconds) throws Exception {
+    return start(name, args, readyLine, grpc, other, dataDir, timeoutSeconds, java.util.Map.of());
   }
 
   /** kill -9. */
