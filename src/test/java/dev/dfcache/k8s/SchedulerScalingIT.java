@@ -284,7 +284,8 @@ class SchedulerScalingIT {
         report.append(String.format("%n  %s: %d failed (at %s s), longest outage %.1f s, last: %s",
             t.cid, t.failures, t.failedAt, t.longestOutageNanos / 1e9, t.lastError));
       }
-      assertTrue(t.successes > 10, t.cid + " was hardly stat-ed: " + t.successes);
+      // (the last task is imported shortly before the end: a few rounds of the loop)
+      assertTrue(t.successes >= 3, t.cid + " was hardly stat-ed: " + t.successes);
     }
     log(t0, String.format("%d tasks, %d stats ok, %d failed, longest outage of one task %.2f s%s",
         tasks.size(), successes, failures, longest / 1e9, report));
