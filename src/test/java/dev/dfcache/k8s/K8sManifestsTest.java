@@ -521,6 +521,10 @@ class K8sManifestsTest {
 
   /** The daemon's settings as the DaemonSet's pod reads them: its ConfigMap via -Dconfig.file. */
   static DaemonSettings daemonSettings() {
+    return DaemonSettings.fromConfig(daemonConfig());
+  }
+
+  static Config daemonConfig() {
     Container d = container(daemon().getSpec().getTemplate(), "dfdaemon");
     String opts = env(d, "JDK_JAVA_OPTIONS").orElseThrow().getValue();
     Matcher m = Pattern.compile("-Dconfig\\.file=(\\S+)").matcher(opts);
@@ -535,11 +539,10 @@ class K8sManifestsTest {
     ConfigMap cm = one(ConfigMap.class, volume.getConfigMap().getName());
     String text = cm.getData().get(file.getFileName().toString());
     assertNotNull(text, "ConfigMap has no key " + file.getFileName());
-    Config config = ConfigFactory.systemProperties()
+    return ConfigFactory.systemProperties()
         .withFallback(ConfigFactory.parseString(text))
         .withFallback(ConfigFactory.defaultReference())
         .resolve();
-    return DaemonSettings.fromConfig(config);
   }
 
   @Test
@@ -561,6 +564,20 @@ class K8sManifestsTest {
     assertTrue(String.join(" ", init.getCommand()).contains("chown " + uid + ":" + uid + " "
         + s.dataDir()), "init container: " + init.getCommand());
     assertTrue(init.getVolumeMounts().stream().anyMatch(v -> v.getName().equals(data.getName())));
+    // the directories imports come from and exports go to are host directories client pods
+    // can share, writable by the daemon's user
+    Config daemon = daemonConfig().getConfig("dfcache.daemon");
+    for (String key : List.of("allowed-import-dirs", "allowed-export-dirs")) {
+      for (String dir : daemon.getStringList(key)) {
+        VolumeMount m = d.getVolumeMounts().stream().filter(v -> v.getMountPath().equals(dir))
+            .findFirst().orElseThrow(() -> new AssertionError(key + " " + dir + " not mounted"));
+        Volume v = t.getSpec().getVolumes().stream()
+            .filter(x -> x.getName().equals(m.getName())).findFirst().orElseThrow();
+        assertNotNull(v.getHostPath(), dir + " must be a host directory");
+        assertTrue(String.join(" ", init.getCommand()).contains("chmod 1777 " + dir)
+            || dir.equals(s.dataDir().toString()), dir + " is not writable by the daemon");
+      }
+    }
     // schedulers: the gRPC Service, by name, on its port
     Service grpc = one(Service.class, "dfcache-scheduler");
     assertEquals(List.of(new HostPort(grpc.getMetadata().getName(),
