@@ -48,6 +48,18 @@ public final class HostLiveness implements Extension {
     aliveUntil.remove(hostId);
   }
 
+  /** Hosts alive now (iterates the map; for metrics, not for hot paths). */
+  public int aliveCount() {
+    long now = System.currentTimeMillis();
+    int n = 0;
+    for (long until : aliveUntil.values()) {
+      if (until > now) {
+        n++;
+      }
+    }
+    return n;
+  }
+
   public int size() {
     return aliveUntil.size();
   }

@@ -14,7 +14,11 @@ import picocli.CommandLine.Option;
     description = {
         "One node of the dfcache scheduler fleet, a Pekko cluster: hosts the task entities",
         "placed on it by consistent hashing and serves scheduler.Scheduler and",
-        "dfcache.PeerScheduler over gRPC. With no --seed-nodes it forms a cluster of its own."})
+        "dfcache.PeerScheduler over gRPC. With no --seed-nodes it forms a cluster of its own.",
+        "With --bootstrap kubernetes it finds the other scheduler pods through the Kubernetes API",
+        "(pekko-management cluster bootstrap) instead of seed nodes.",
+        "GET /metrics (Prometheus) and /healthz are served on the gRPC port; /ready and /alive on",
+        "the management port."})
 public final class SchedulerCommand implements Callable<Integer> {
   @Option(names = "--host", paramLabel = "IP", description = "address to bind and advertise")
   String host;
@@ -30,6 +34,16 @@ public final class SchedulerCommand implements Callable<Integer> {
       description = "cluster ports of nodes to join (include this node's own on the first node)")
   String seedNodes;
 
+  @Option(names = "--bootstrap", paramLabel = "config|kubernetes",
+      description = "how to find the fleet: config = --seed-nodes (default), kubernetes = "
+          + "cluster bootstrap through the Kubernetes API (pods labelled app=dfcache-scheduler)")
+  String bootstrap;
+
+  @Option(names = "--management-port", paramLabel = "PORT",
+      description = "pekko-management HTTP port for /ready, /alive, /cluster/members "
+          + "(default: none in config mode, 7626 in kubernetes mode)")
+  Integer managementPort;
+
   @Override
   public Integer call() throws Exception {
     // A node the cluster downed must exit so that its supervisor (systemd, Kubernetes) restarts it.
@@ -42,9 +56,27 @@ public final class SchedulerCommand implements Callable<Integer> {
         grpcPort != null ? grpcPort : s.grpcPort(),
         clusterPort != null ? clusterPort : s.clusterPort(),
         seedNodes != null ? HostPort.parseList(seedNodes) : s.seedNodes());
+    s = s.withBootstrap(
+        bootstrap != null ? SchedulerSettings.Bootstrap.parse(bootstrap) : s.bootstrap(),
+        managementPort != null ? managementPort : s.managementPort());
+    if (s.bootstrap() == SchedulerSettings.Bootstrap.KUBERNETES && !s.seedNodes().isEmpty()) {
+      throw new CommandLine.ParameterException(new CommandLine(this),
+          "--seed-nodes and --bootstrap kubernetes exclude each other");
+    }
     SchedulerNode node = SchedulerNode.start(s, config, null);
     System.out.println("scheduler started grpc=" + node.grpcAddress() + " cluster="
-        + node.clusterAddress());
+        + node.clusterAddress() + " bootstrap=" + s.bootstrap().name().toLowerCase()
+        + (s.effectiveManagementPort() > 0 ? " management=" + s.effectiveManagementPort() : ""));
+    System.out.flush();
+    if (s.bootstrap() == SchedulerSettings.Bootstrap.KUBERNETES) {
+      // Bootstrap waits for the other pods as long as it takes; readiness says when it is done.
+      HostPort grpc = node.grpcAddress();
+      node.whenUp().thenRun(() -> {
+        System.out.println("scheduler up grpc=" + grpc);
+        System.out.flush();
+      });
+      return 0;
+    }
     node.whenUp().toCompletableFuture().get(120, TimeUnit.SECONDS);
     System.out.println("scheduler up grpc=" + node.grpcAddress());
     System.out.flush();

@@ -10,11 +10,18 @@ import dev.dfcache.api.scheduler.SchedulerHandlerFactory;
 import dev.dfcache.cluster.ConsistentHashingAllocationStrategy;
 import dev.dfcache.cluster.TaskShards;
 import dev.dfcache.common.HostPort;
+import dev.dfcache.metrics.GrpcCallMetrics;
+import dev.dfcache.metrics.MetricsEndpoint;
+import dev.dfcache.metrics.SchedulerMetrics;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.japi.function.Function;
 import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -22,11 +29,18 @@ import org.apache.pekko.actor.typed.Props;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.grpc.javadsl.ServiceHandler;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.HttpMethods;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
+import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,47 +59,97 @@ public final class SchedulerNode implements AutoCloseable {
     this.binding = binding;
   }
 
-  /** The cluster settings for these addresses, over scheduler.conf and application.conf. */
+  /**
+   * The cluster settings for these addresses: the node's own addresses, then -D system properties,
+   * then (in kubernetes mode) scheduler-kubernetes.conf, then scheduler.conf, then {@code base}.
+   */
   public static Config clusterConfig(SchedulerSettings s, Config base) {
-    List<String> seeds = s.seedNodes().stream()
+    boolean kubernetes = s.bootstrap() == SchedulerSettings.Bootstrap.KUBERNETES;
+    List<String> seeds = kubernetes ? List.of() : s.seedNodes().stream()
         .map(h -> "pekko://" + SchedulerSettings.SYSTEM_NAME + "@" + h.host() + ":" + h.port())
         .toList();
-    return ConfigFactory.empty()
+    Config own = ConfigFactory.empty()
         .withValue("pekko.remote.artery.canonical.hostname", ConfigValueFactory.fromAnyRef(s.host()))
         .withValue("pekko.remote.artery.canonical.port", ConfigValueFactory.fromAnyRef(s.clusterPort()))
-        .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seeds))
+        .withValue("pekko.cluster.seed-nodes", ConfigValueFactory.fromIterable(seeds));
+    int management = s.effectiveManagementPort();
+    if (management > 0) {
+      own = own
+          .withValue("pekko.management.http.hostname", ConfigValueFactory.fromAnyRef(s.host()))
+          .withValue("pekko.management.http.port", ConfigValueFactory.fromAnyRef(management));
+    }
+    Config layered = own.withFallback(ConfigFactory.systemProperties());
+    if (kubernetes) {
+      layered = layered.withFallback(ConfigFactory.parseResources("scheduler-kubernetes.conf"));
+    } else {
+      // no bootstrap outside Kubernetes: keep its routes out of the management endpoint
+      layered = layered.withFallback(ConfigFactory.parseString(
+          "pekko.management.http.routes.cluster-bootstrap = \"\""));
+    }
+    return layered
         .withFallback(ConfigFactory.parseResources("scheduler.conf"))
         .withFallback(base)
         .resolve();
   }
 
-  /** Starts a node; with no seed nodes and no join address it forms a cluster of its own. */
+  /**
+   * Starts a node. In config mode it joins {@code joinAddress}, else its seed nodes, else forms a
+   * cluster of its own; in kubernetes mode cluster bootstrap finds the other pods through the
+   * Kubernetes API and joins or forms the cluster. With a management port it serves
+   * pekko-management's HTTP endpoint (/ready, /alive, /cluster/members, bootstrap).
+   */
   public static SchedulerNode start(SchedulerSettings s, Config base, Address joinAddress) {
     Config config = clusterConfig(s, base);
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), SchedulerSettings.SYSTEM_NAME, config);
     try {
+      SchedulerMetrics metrics = SchedulerMetrics.get(system);
+      SchedulerHealth health = SchedulerHealth.get(system);
+      metrics.hostsAliveFrom(HostLiveness.get(system)::aliveCount);
       FleetActivity activity = new FleetActivity();
       initSharding(system, s, activity);
       ActorRef<HostRegistry.Command> hosts = system.systemActorOf(
           HostRegistry.create(s.hostTtl(), s.forgetHostAfter()), "hosts", Props.empty());
+      system.systemActorOf(SchedulerMetricsPoller.create(Duration.ofSeconds(2)), "metrics",
+          Props.empty());
       Cluster cluster = Cluster.get(system);
+      boolean kubernetes = s.bootstrap() == SchedulerSettings.Bootstrap.KUBERNETES;
       if (joinAddress != null) {
         cluster.manager().tell(Join.create(joinAddress));
-      } else if (s.seedNodes().isEmpty()) {
+      } else if (!kubernetes && s.seedNodes().isEmpty()) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
       SchedulerService service = new SchedulerService(system, hosts,
           new FleetGeneration(cluster, SchedulerSettings.ROLE), activity, s.askTimeout());
+      Function<HttpRequest, CompletionStage<HttpResponse>> grpc =
+          GrpcCallMetrics.of(metrics, GRPC_METHODS).instrument(ServiceHandler.concatOrNotFound(
+              SchedulerHandlerFactory.partial(service, Scheduler.name, system),
+              PeerSchedulerHandlerFactory.partial(service, PeerScheduler.name, system)));
       ServerBinding binding = Http.get(system)
           .newServerAt(s.host(), s.grpcPort())
-          .bind(ServiceHandler.concatOrNotFound(
-              SchedulerHandlerFactory.partial(service, Scheduler.name, system),
-              PeerSchedulerHandlerFactory.partial(service, PeerScheduler.name, system)))
+          .bind((Function<HttpRequest, CompletionStage<HttpResponse>>)
+              request -> route(request, grpc, metrics, health, cluster))
           .toCompletableFuture()
-          .get(30, java.util.concurrent.TimeUnit.SECONDS)
-          // On SIGTERM stop taking calls first, so that peers go to another node while this one
-          // hands its shards over, instead of asking a region that is shutting down.
+          .get(30, TimeUnit.SECONDS)
+          // SIGTERM: stop taking calls (peers go to the other nodes), then hand shards over
           .addToCoordinatedShutdown(Duration.ofSeconds(5), system);
+      health.setServing(true);
+      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(),
+          "dfcache-not-ready", () -> {
+            health.setServing(false);
+            return CompletableFuture.completedFuture(Done.getInstance());
+          });
+      int management = s.effectiveManagementPort();
+      if (management > 0) {
+        PekkoManagement.get(system).start().toCompletableFuture().get(30, TimeUnit.SECONDS);
+        log.info("management HTTP on {}:{}", s.host(), management);
+      }
+      if (kubernetes) {
+        ClusterBootstrap.get(system).start();
+        log.info("cluster bootstrap started: pods labelled {} found through the Kubernetes API",
+            config.getString("pekko.discovery.kubernetes-api.pod-label-selector").replace("%s",
+                config.getString("pekko.management.cluster.bootstrap.contact-point-discovery"
+                    + ".service-name")));
+      }
       log.info("scheduler gRPC on {}, cluster address {}", binding.localAddress(),
           cluster.selfMember().address());
       return new SchedulerNode(system, binding);
@@ -95,16 +159,42 @@ public final class SchedulerNode implements AutoCloseable {
     }
   }
 
+  /** The "package.Service/Method" names this node serves over gRPC. */
+  static final Set<String> GRPC_METHODS = Set.of(
+      "scheduler.Scheduler/StatTask", "scheduler.Scheduler/AnnounceTask",
+      "scheduler.Scheduler/LeaveTask", "dfcache.PeerScheduler/Heartbeat",
+      "dfcache.PeerScheduler/FindParents", "dfcache.PeerScheduler/ReportPieces",
+      "dfcache.PeerScheduler/ReportBadParent");
+
+  /** GET /metrics and GET /healthz (HTTP/1.1) next to gRPC on the same port. */
+  private static CompletionStage<HttpResponse> route(HttpRequest request,
+      Function<HttpRequest, CompletionStage<HttpResponse>> grpc, SchedulerMetrics metrics,
+      SchedulerHealth health, Cluster cluster) throws Exception {
+    if (request.method().equals(HttpMethods.GET)) {
+      String path = request.getUri().path();
+      if (path.equals("/metrics")) {
+        return CompletableFuture.completedFuture(MetricsEndpoint.response(metrics.registry));
+      }
+      if (path.equals("/healthz")) {
+        MemberStatus status = cluster.selfMember().status();
+        boolean ok = health.serving() && status == MemberStatus.up();
+        return CompletableFuture.completedFuture(HttpResponse.create()
+            .withStatus(ok ? StatusCodes.OK : StatusCodes.SERVICE_UNAVAILABLE)
+            .withEntity((ok ? "ok" : "not ready") + ": member " + status + "\n"));
+      }
+    }
+    return grpc.apply(request);
+  }
+
   static void initSharding(ActorSystem<?> system, SchedulerSettings s, FleetActivity activity) {
     system.systemActorOf(TaskHandoff.inbox(activity), TaskHandoff.INBOX, Props.empty());
     TaskHandoff handoff =
         new TaskHandoff(system, s.shards(), s.virtualNodes(), SchedulerSettings.ROLE);
     FleetActivity.watchMembership(system, activity);
-    org.apache.pekko.actor.CoordinatedShutdown.get(system).addTask(
-        org.apache.pekko.actor.CoordinatedShutdown.PhaseBeforeServiceUnbind(), "announce-handoff",
-        () -> {
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeServiceUnbind(),
+        "dfcache-announce-handoff", () -> {
           handoff.announceLeaving();
-          return java.util.concurrent.CompletableFuture.completedFuture(Done.getInstance());
+          return CompletableFuture.completedFuture(Done.getInstance());
         });
     ClusterSharding.get(system).init(
         Entity.of(TaskEntity.TYPE_KEY, ctx -> TaskEntity.create(ctx, handoff))

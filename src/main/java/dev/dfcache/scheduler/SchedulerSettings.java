@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import dev.dfcache.common.HostPort;
 import java.time.Duration;
 import java.util.List;
+import java.util.Locale;
 
 /** A scheduler node's settings: {@code dfcache.scheduler} in application.conf, then flags. */
 public record SchedulerSettings(
@@ -15,10 +16,31 @@ public record SchedulerSettings(
     int virtualNodes,
     Duration hostTtl,
     Duration forgetHostAfter,
-    Duration askTimeout) {
+    Duration askTimeout,
+    Bootstrap bootstrap,
+    int managementPort) {
 
   public static final String SYSTEM_NAME = "dfcache-scheduler";
   public static final String ROLE = "scheduler";
+  /** pekko-management's default port, used in kubernetes mode when none is configured. */
+  public static final int DEFAULT_MANAGEMENT_PORT = 7626;
+
+  /** How a node finds the rest of the fleet. */
+  public enum Bootstrap {
+    /** Join {@code seed-nodes}; none = form a cluster of this node alone. Outside Kubernetes. */
+    CONFIG,
+    /** pekko-management cluster bootstrap, contact points from the Kubernetes API (pods). */
+    KUBERNETES;
+
+    public static Bootstrap parse(String s) {
+      try {
+        return valueOf(s.trim().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("bootstrap must be 'config' or 'kubernetes', got '"
+            + s + "'");
+      }
+    }
+  }
 
   public static SchedulerSettings fromConfig(Config root) {
     Config c = root.getConfig("dfcache.scheduler");
@@ -31,17 +53,33 @@ public record SchedulerSettings(
         c.getInt("virtual-nodes"),
         c.getDuration("host-ttl"),
         c.getDuration("forget-host-after"),
-        c.getDuration("ask-timeout"));
+        c.getDuration("ask-timeout"),
+        c.hasPath("bootstrap") ? Bootstrap.parse(c.getString("bootstrap")) : Bootstrap.CONFIG,
+        c.hasPath("management-port") ? c.getInt("management-port") : 0);
   }
 
   public SchedulerSettings withAddresses(String host, int grpcPort, int clusterPort,
       List<HostPort> seedNodes) {
     return new SchedulerSettings(host, grpcPort, clusterPort, seedNodes, shards, virtualNodes,
-        hostTtl, forgetHostAfter, askTimeout);
+        hostTtl, forgetHostAfter, askTimeout, bootstrap, managementPort);
   }
 
   public SchedulerSettings withHostTtl(Duration ttl) {
     return new SchedulerSettings(host, grpcPort, clusterPort, seedNodes, shards, virtualNodes,
-        ttl, forgetHostAfter, askTimeout);
+        ttl, forgetHostAfter, askTimeout, bootstrap, managementPort);
+  }
+
+  /** @param managementPort 0 = no management HTTP (config mode) or 7626 (kubernetes mode) */
+  public SchedulerSettings withBootstrap(Bootstrap bootstrap, int managementPort) {
+    return new SchedulerSettings(host, grpcPort, clusterPort, seedNodes, shards, virtualNodes,
+        hostTtl, forgetHostAfter, askTimeout, bootstrap, managementPort);
+  }
+
+  /** The management HTTP port this node serves, or 0 when it serves none. */
+  public int effectiveManagementPort() {
+    if (managementPort > 0) {
+      return managementPort;
+    }
+    return bootstrap == Bootstrap.KUBERNETES ? DEFAULT_MANAGEMENT_PORT : 0;
   }
 }

@@ -3,6 +3,7 @@ package dev.dfcache.scheduler;
 import dev.dfcache.api.common.Code;
 import dev.dfcache.cluster.CborSerializable;
 import dev.dfcache.common.PeerEndpoint;
+import dev.dfcache.metrics.SchedulerMetrics;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.Comparator;
@@ -14,6 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.PostStop;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -97,6 +99,8 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   private final HostLiveness liveness;
   private final TaskHandoff handoff;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
+  /** This node's gauge of peers recorded by its tasks; kept equal to the sum of peers.size(). */
+  private final io.prometheus.metrics.core.metrics.Gauge peerGauge;
   private TaskInfo info;
   private final Map<String, PeerState> peers = new LinkedHashMap<>();
   /** Peers found serving corrupt data for this task: never offered again until they re-announce. */
@@ -114,6 +118,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     this.shard = entityContext.getShard();
     this.liveness = HostLiveness.get(ctx.getSystem());
     this.handoff = handoff;
+    this.peerGauge = SchedulerMetrics.get(ctx.getSystem()).taskPeers;
   }
 
   @Override
@@ -127,6 +132,10 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
         .onMessage(Stat.class, this::onStat)
         .onMessage(RestoreState.class, this::onRestore)
         .onMessage(HandOff.class, m -> onHandOff())
+        .onSignal(PostStop.class, s -> {
+          peerGauge.dec(peers.size());
+          return this;
+        })
         .build();
   }
 
@@ -138,6 +147,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
         return this;
       }
       // Nobody alive holds the old content: the new announce defines the task.
+      peerGauge.dec(peers.size());
       peers.clear();
       quarantined.clear();
     }
@@ -202,7 +212,9 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   }
 
   private Behavior<Command> onLeave(Leave m) {
-    peers.remove(m.peerId());
+    if (peers.remove(m.peerId()) != null) {
+      peerGauge.dec();
+    }
     m.replyTo().tell(new Ack(true));
     return this;
   }
@@ -260,6 +272,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     PeerState p = peers.get(endpoint.id());
     if (p == null) {
       peers.put(endpoint.id(), new PeerState(endpoint, pieces, done));
+      peerGauge.inc();
     } else {
       p.endpoint = endpoint;
       p.pieces.or(pieces);

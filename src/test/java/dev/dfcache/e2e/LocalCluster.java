@@ -23,7 +23,8 @@ public final class LocalCluster implements AutoCloseable {
   public static final Path JAR = Path.of("target", "dfcache.jar").toAbsolutePath();
   private final Path work;
   private final Path logs;
-  private final List<Proc> procs = new ArrayList<>();
+  /** Synchronized: processes may be started from several threads at once. */
+  private final List<Proc> procs = java.util.Collections.synchronizedList(new ArrayList<>());
 
   /** A started process and the ports it serves. */
   public static final class Proc {
@@ -68,6 +69,43 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Distinct free ports for processes that start later: taken below the kernel's ephemeral range
+   * (where {@link #freePort()} and outgoing connections take theirs), so that nothing else grabs
+   * them in the meantime.
+   */
+  public static int[] reservePorts(int n) throws IOException {
+    java.util.Set<Integer> out = new java.util.LinkedHashSet<>();
+    java.util.Random random = new java.util.Random();
+    int low = 20000;
+    int high = 32000;
+    try (BufferedReader r = Files.newBufferedReader(
+        Path.of("/proc/sys/net/ipv4/ip_local_port_range"))) {
+      // (Files.readString of a /proc file returns a truncated string)
+      int ephemeralLow = Integer.parseInt(r.readLine().trim().split("\\s+")[0]);
+      if (ephemeralLow > 12000) {
+        high = Math.min(high, ephemeralLow - 1);
+        low = Math.min(low, high - 2000);
+      }
+    } catch (IOException | RuntimeException e) {
+      // not Linux: the defaults are below the usual ephemeral ranges
+    }
+    while (out.size() < n) {
+      int port = low + random.nextInt(high - low);
+      if (out.contains(port)) {
+        continue;
+      }
+      try (ServerSocket s = new ServerSocket()) {
+        s.setReuseAddress(false);
+        s.bind(new java.net.InetSocketAddress("127.0.0.1", port), 1);
+        out.add(port);
+      } catch (IOException inUse) {
+        // try another
+      }
+    }
+    return out.stream().mapToInt(Integer::intValue).toArray();
+  }
+
   public Proc scheduler(String name, List<String> seeds, int clusterPort) throws Exception {
     int grpc = freePort();
     List<String> args = new ArrayList<>(List.of("scheduler", "--host", "127.0.0.1",
@@ -77,6 +115,33 @@ public final class LocalCluster implements AutoCloseable {
       args.add(String.join(",", seeds));
     }
     return start(name, args, "scheduler up", grpc, clusterPort, null, 60);
+  }
+
+  /** A config-mode scheduler on a gRPC port chosen by the caller (to hand it to daemons early). */
+  public Proc scheduler(String name, List<String> seeds, int clusterPort, int grpcPort)
+      throws Exception {
+    List<String> args = new ArrayList<>(List.of("scheduler", "--host", "127.0.0.1",
+        "--grpc-port", Integer.toString(grpcPort), "--cluster-port", Integer.toString(clusterPort)));
+    if (!seeds.isEmpty()) {
+      args.add("--seed-nodes");
+      args.add(String.join(",", seeds));
+    }
+    return start(name, args, "scheduler up", grpcPort, clusterPort, null, 60);
+  }
+
+  /**
+   * Any dfcache component with extra JVM flags and environment: {@code java <jvmArgs> -jar
+   * dfcache.jar <args>}, ready when it prints a line starting with {@code readyLine}.
+   */
+  public Proc process(String name, List<String> jvmArgs, List<String> args,
+      java.util.Map<String, String> env, String readyLine, int grpcPort, int otherPort)
+      throws Exception {
+    java.util.Map<String, String> withOptions = new java.util.HashMap<>(env);
+    if (!jvmArgs.isEmpty()) {
+      // the java launcher reads JDK_JAVA_OPTIONS (the options must not contain spaces)
+      withOptions.merge("JDK_JAVA_OPTIONS", String.join(" ", jvmArgs), (a, b) -> a + " " + b);
+    }
+    return start(name, args, readyLine, grpcPort, otherPort, null, 60, withOptions);
   }
 
   public Proc scheduler(String name) throws Exception {
@@ -143,7 +208,7 @@ public final class LocalCluster implements AutoCloseable {
   }
 
   private Proc start(String name, List<String> args, String readyLine, int grpc, int other,
-      Path dataDir, int timeoutSeconds) throws Exception {
+      Path dataDir, int timeoutSeconds, java.util.Map<String, String> env) throws Exception {
     List<String> cmd = new ArrayList<>(commandPrefix);
     cmd.addAll(List.of(javaBin(), "-Xmx512m", "-XX:+UseSerialGC"));
     cmd.addAll(jvmOptions);
@@ -151,6 +216,7 @@ public final class LocalCluster implements AutoCloseable {
     cmd.addAll(args);
     Path log = logs.resolve(name + "-" + System.nanoTime() + ".log");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().putAll(env);
     Process p = pb.start();
     Proc proc = new Proc(name, p, grpc, other, dataDir, args);
     procs.add(proc);
@@ -177,6 +243,11 @@ public final class LocalCluster implements AutoCloseable {
     pump.start();
     ready.get(timeoutSeconds, TimeUnit.SECONDS);
     return proc;
+  }
+
+  private Proc start(String name, List<String> args, String readyLine, int grpc, int other,
+      Path dataDir, int timeoutSeconds) throws Exception {
+    return start(name, args, readyLine, grpc, other, dataDir, timeoutSeconds, java.util.Map.of());
   }
 
   /** kill -9. */
@@ -229,6 +300,7 @@ public final class LocalCluster implements AutoCloseable {
 
   @Override
   public void close() {
+    List<Proc> procs = List.copyOf(this.procs);
     for (Proc p : procs) {
       p.process.destroyForcibly();
     }
@@ -239,6 +311,6 @@ public final class LocalCluster implements AutoCloseable {
         Thread.currentThread().interrupt();
       }
     }
-    procs.clear();
+    this.procs.clear();
   }
 }
