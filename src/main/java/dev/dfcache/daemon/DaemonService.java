@@ -116,27 +116,11 @@ public final class DaemonService implements Daemon {
         throw DfException.badRequest("uid and gid must be within 0.." + Integer.MAX_VALUE);
       }
       TaskOrigin origin = originOf(taskId, in.getUrl(), in.getUrlMeta(), 1);
-      CompletionStage<StoredTask> task = env.store().get(taskId)
-          .<CompletionStage<StoredTask>>map(CompletableFuture::completedFuture)
-          .orElseGet(() -> {
-            if (in.getLocalOnly()) {
-              throw notFound(in.getUrl(), "locally");
-            }
-            return download(origin, limit).exceptionally(t -> {
-              DfException e = DfException.of(t);
-              throw e.code() == Code.PeerTaskNotFound ? notFound(in.getUrl(), "on any peer") : e;
-            });
-          });
       // Once the caller has been told "timed out", a download that finishes later must not
       // still put the file in place.
       java.util.concurrent.atomic.AtomicBoolean abandoned = new java.util.concurrent.atomic.AtomicBoolean();
-      CompletableFuture<Empty> exported = task.thenApplyAsync(t -> {
-        if (abandoned.get()) {
-          throw new DfException(Code.RequestTimeOut, "export abandoned after its timeout");
-        }
-        env.store().exportTo(t, output, in.getUid(), in.getGid());
-        return EMPTY;
-      }, env.blocking()).toCompletableFuture();
+      CompletableFuture<Empty> exported =
+          exportRetrying(in, origin, output, limit, abandoned, 3).toCompletableFuture();
       return timeout.isZero() ? exported : exported.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
           .exceptionally(t -> {
             if (t instanceof java.util.concurrent.TimeoutException
@@ -150,6 +134,44 @@ public final class DaemonService implements Daemon {
             throw DfException.of(t);
           });
     });
+  }
+
+  private static final String REMOVED_WHILE_EXPORTED = "was removed while it was exported";
+
+  /** An export whose task was deleted (or evicted) here between lookup and link gets it again. */
+  private CompletionStage<Empty> exportRetrying(ExportTaskRequest in, TaskOrigin origin,
+      Path output, double limit, java.util.concurrent.atomic.AtomicBoolean abandoned, int left) {
+    return exportOnce(in, origin, output, limit, abandoned).handle((ok, t) -> {
+      if (t != null && left > 1
+          && DfException.of(t).getMessage().contains(REMOVED_WHILE_EXPORTED)) {
+        return exportRetrying(in, origin, output, limit, abandoned, left - 1);
+      }
+      return t == null ? CompletableFuture.completedFuture(ok)
+          : CompletableFuture.<Empty>failedFuture(t);
+    }).thenCompose(x -> x);
+  }
+
+  /** Finds the task (here, or downloaded from peers) and links or copies it to the output. */
+  private CompletionStage<Empty> exportOnce(ExportTaskRequest in, TaskOrigin origin, Path output,
+      double limit, java.util.concurrent.atomic.AtomicBoolean abandoned) {
+    CompletionStage<StoredTask> task = env.store().get(origin.taskId())
+        .<CompletionStage<StoredTask>>map(CompletableFuture::completedFuture)
+        .orElseGet(() -> {
+          if (in.getLocalOnly()) {
+            throw notFound(in.getUrl(), "locally");
+          }
+          return download(origin, limit).exceptionally(t -> {
+            DfException e = DfException.of(t);
+            throw e.code() == Code.PeerTaskNotFound ? notFound(in.getUrl(), "on any peer") : e;
+          });
+        });
+    return task.thenApplyAsync(t -> {
+      if (abandoned.get()) {
+        throw new DfException(Code.RequestTimeOut, "export abandoned after its timeout");
+      }
+      env.store().exportTo(t, output, in.getUid(), in.getGid());
+      return EMPTY;
+    }, env.blocking());
   }
 
   private CompletionStage<StoredTask> download(TaskOrigin origin, double limit) {

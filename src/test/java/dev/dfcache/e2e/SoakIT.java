@@ -41,8 +41,17 @@ class SoakIT {
       String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
       run(jcmd, "" + p.pid(), "GC.run");
       String heap = run(jcmd, "" + p.pid(), "GC.heap_info");
-      java.util.regex.Matcher m = java.util.regex.Pattern.compile("used (\\d+)K").matcher(heap);
-      long used = m.find() ? Long.parseLong(m.group(1)) * 1024 : -1;
+      long used = 0;
+      for (String line : heap.split("\n")) {
+        // young and old generations (serial, parallel) or the one G1 heap; not metaspace
+        if (line.contains("generation") || line.contains("garbage-first heap")) {
+          java.util.regex.Matcher m =
+              java.util.regex.Pattern.compile("used (\\d+)K").matcher(line);
+          if (m.find()) {
+            used += Long.parseLong(m.group(1)) * 1024;
+          }
+        }
+      }
       long fds;
       try (Stream<Path> s = Files.list(Path.of("/proc/" + p.pid() + "/fd"))) {
         fds = s.count();
