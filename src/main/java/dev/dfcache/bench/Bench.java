@@ -96,6 +96,9 @@ public final class Bench {
     if (selected("seed")) {
       seedTable();
     }
+    if (selected("limit")) {
+      limitHonesty();
+    }
     if (selected("cli")) {
       wholeProcessStat();
     }
@@ -208,6 +211,35 @@ public final class Bench {
     json.put(label, Map.of("dfcache_ms", e, "http_ms", h, "ratio", e / h,
         "dfcache_mib_s", size / MIB / (e / 1000), "runs", runs));
     Files.delete(src);
+  }
+
+  // ---------------------------------------------------------------- rate limits
+
+  /** An export under a rate limit must take size/limit, not less (and not much more). */
+  void limitHonesty() throws Exception {
+    long size = quick ? 256 * MIB : 1024 * MIB;
+    long limit = 100 * MIB;
+    try (BenchProcesses procs = new BenchProcesses(jar, work, serverOpts())) {
+      Node scheduler = procs.scheduler("scheduler-limit", BenchProcesses.freePort(), List.of());
+      Node a = procs.daemon("limit-a", scheduler.grpc());
+      Node b = procs.daemon("limit-b", scheduler.grpc());
+      Path src = randomFile("limited", size);
+      call(DaemonRpc.IMPORT_TASK, channel(a), importReq("limited", src));
+      Path out = work.resolve("limited.out");
+      long t0 = System.nanoTime();
+      call(DaemonRpc.EXPORT_TASK, channel(b), ExportTaskRequest.newBuilder()
+          .setUrl(TaskIds.urlForCid("limited")).setOutput(out.toString()).setLimit(limit).build());
+      double took = (System.nanoTime() - t0) / 1e9;
+      double expected = size / (double) limit;
+      record(new Row("export " + human(size) + " under a 100 MiB/s limit",
+          String.format(Locale.ROOT, "%.2f s", took),
+          String.format(Locale.ROOT, "%.2f s (S/limit)", expected), ratio(took / expected),
+          "about 1.0, never below"));
+      json.put("limit", Map.of("size_bytes", size, "limit_bytes_s", limit, "took_s", took,
+          "expected_s", expected));
+      Files.delete(out);
+      Files.delete(src);
+    }
   }
 
   // ---------------------------------------------------------------- whole-process CLI

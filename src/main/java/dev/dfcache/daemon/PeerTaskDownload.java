@@ -15,6 +15,7 @@ import dev.dfcache.rpc.DaemonRpc;
 import dev.dfcache.storage.PartialTask;
 import dev.dfcache.storage.StoredTask;
 import dev.dfcache.storage.TaskMeta;
+import dev.dfcache.storage.TaskStore;
 import dev.dfcache.storage.TaskOrigin;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -49,7 +50,7 @@ import org.slf4j.LoggerFactory;
  */
 final class PeerTaskDownload {
   private static final Logger log = LoggerFactory.getLogger(PeerTaskDownload.class);
-  private static final Duration REFRESH_EVERY = Duration.ofMillis(500);
+  private static final Duration REFRESH_EVERY = Duration.ofMillis(1000);
   private static final String BUSY = "busy: ";
 
   private final DaemonEnv env;
@@ -209,6 +210,9 @@ final class PeerTaskDownload {
 
   private CompletionStage<Integer> fetchPiece(PartialTask task, int piece, int attempt,
       long waitingSince) {
+    // Learn, now and then, which pieces the other downloaders hold by now: without it every
+    // downloader would keep pulling from the peers that hold everything (the importer).
+    refreshParents();
     ParentState parent = pickParent(piece);
     if (parent == null) {
       if (System.nanoTime() - waitingSince > env.settings().parentWait().toNanos()) {
@@ -227,7 +231,12 @@ final class PeerTaskDownload {
           if (t == null) {
             return CompletableFuture.completedFuture(n);
           }
-          onParentFailure(parent, piece, DfException.of(t));
+          DfException failure = DfException.of(t);
+          if (failure.code() == Code.ResourceLacked) {
+            // our own disk is full: no other parent can help
+            return CompletableFuture.<Integer>failedFuture(failure);
+          }
+          onParentFailure(parent, piece, failure);
           if (attempt >= env.settings().pieceAttempts()) {
             return CompletableFuture.<Integer>failedFuture(new DfException(
                 Code.ClientPieceDownloadFail, "piece " + piece + " of task " + taskId
@@ -257,7 +266,7 @@ final class PeerTaskDownload {
             env.metrics().downloadedBytes.inc(bytes.size());
             env.metrics().pieces.labelValues("ok").inc();
           } catch (java.io.IOException e) {
-            throw new DfException(Code.ClientError, "writing piece " + piece + ": " + e, e);
+            throw TaskStore.ioFailure("writing piece " + piece, e);
           }
           return piece;
         }, env.blocking());
@@ -289,9 +298,9 @@ final class PeerTaskDownload {
       if (badPeers.contains(p.peer.id()) || !p.has(piece)) {
         continue;
       }
-      // Few requests in flight first; between equals, a peer that is itself downloading, so the
-      // peers that already hold everything (often the one importer) are not the only source.
-      int score = p.inflight * 4 + (p.done ? 2 : 0) + ThreadLocalRandom.current().nextInt(2);
+      // Few requests in flight first; a peer that is itself downloading beats one that holds
+      // everything (often the one importer) unless it is busier, so load spreads over the swarm.
+      int score = p.inflight * 4 + (p.done ? 5 : 0) + ThreadLocalRandom.current().nextInt(2);
       if (score < bestScore) {
         best = p;
         bestScore = score;

@@ -550,7 +550,7 @@ public final class TaskStore {
   }
 
   /** Disk full is ResourceLacked (API.md); any other I/O failure is UnknownError. */
-  static DfException ioFailure(String what, IOException e) {
+  public static DfException ioFailure(String what, IOException e) {
     String text = String.valueOf(e.getMessage());
     if (text.contains("No space left") || text.contains("Disk quota exceeded")) {
       return new DfException(Code.ResourceLacked, what + ": no space left on device", e);
