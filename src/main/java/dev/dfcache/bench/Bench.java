@@ -251,9 +251,14 @@ public final class Bench {
       call(DaemonRpc.IMPORT_TASK, channel(d), importReq("cli", randomFile("cli-input", 4096)));
       List<Double> times = new ArrayList<>();
       String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+      // As bin/dfcache does: the first run writes a class-data-sharing archive, the others use it.
+      Path cds = work.resolve("cli.jsa");
       for (int i = 0; i < 11; i++) {
         List<String> cmd = new ArrayList<>(List.of(java));
         cmd.addAll(List.of(cliOpts().split("\\s+")));
+        cmd.add((i == 0 ? "-XX:ArchiveClassesAtExit=" : "-XX:SharedArchiveFile=") + cds);
+        cmd.add("-Xlog:cds=off");
+        cmd.add("-Xlog:cds+dynamic=off");
         cmd.addAll(List.of("-jar", jar.toString(), "dfcache", "--daemon", d.grpc(), "stat",
             "-i", "cli", "-q"));
         long t0 = System.nanoTime();
@@ -396,7 +401,7 @@ public final class Bench {
 
   static String cliOpts() {
     return System.getProperty("dfcache.cli.opts",
-        "-Xmx128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto");
+        "-Xmx128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC");
   }
 
   ManagedChannel channel(Node n) {
