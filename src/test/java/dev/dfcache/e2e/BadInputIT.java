@@ -85,9 +85,7 @@ class BadInputIT {
     } finally {
       ch.shutdownNow();
       cluster.close();
-      try (Stream<Path> walk = Files.walk(work)) {
-        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      LocalCluster.deleteTree(work);
     }
   }
 

@@ -47,9 +47,7 @@ class DiskFullIT {
     if (mounted != null) {
       new ProcessBuilder("umount", mounted.toString()).inheritIO().start().waitFor();
     }
-    try (Stream<Path> walk = Files.walk(work)) {
-      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    LocalCluster.deleteTree(work);
   }
 
   ManagedChannel ch(Proc p) {

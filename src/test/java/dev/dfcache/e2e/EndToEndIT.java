@@ -50,9 +50,7 @@ class EndToEndIT {
   @AfterAll
   void stopCluster() throws IOException {
     cluster.close();
-    try (var walk = Files.walk(work)) {
-      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    LocalCluster.deleteTree(work);
   }
 
   Path randomFile(String name, long size) throws IOException {

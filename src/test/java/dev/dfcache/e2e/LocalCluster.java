@@ -63,6 +63,13 @@ public final class LocalCluster implements AutoCloseable {
     Files.createDirectories(logs);
   }
 
+  /** Removes a test's work directory and everything in it. */
+  public static void deleteTree(Path dir) throws IOException {
+    try (java.util.stream.Stream<Path> walk = Files.walk(dir)) {
+      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    }
+  }
+
   public static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
       return s.getLocalPort();

@@ -31,9 +31,7 @@ class PeerLifecycleIT {
   @AfterEach
   void tearDown() throws Exception {
     cluster.close();
-    try (var walk = Files.walk(work)) {
-      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    LocalCluster.deleteTree(work);
   }
 
   Path randomFile(String name, int size) throws Exception {

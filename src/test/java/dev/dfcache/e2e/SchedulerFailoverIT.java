@@ -72,9 +72,7 @@ class SchedulerFailoverIT {
   void tearDown() throws Exception {
     channels.close();
     cluster.close();
-    try (Stream<Path> walk = Files.walk(work)) {
-      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    LocalCluster.deleteTree(work);
   }
 
   ManagedChannel ch(Proc p) {

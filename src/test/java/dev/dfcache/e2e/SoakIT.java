@@ -131,9 +131,7 @@ class SoakIT {
             + " -> " + pair[1]);
       }
     } finally {
-      try (Stream<Path> walk = Files.walk(work)) {
-        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-      }
+      LocalCluster.deleteTree(work);
     }
   }
 

@@ -68,9 +68,7 @@ class KubernetesBootstrapIT {
     channels.close();
     cluster.close();
     api.close();
-    try (var walk = Files.walk(work)) {
-      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    LocalCluster.deleteTree(work);
   }
 
   Proc pod(int i, int grpc, int management, int remoting) throws Exception {

@@ -91,9 +91,7 @@ class SchedulerScalingIT {
   void tearDown() throws Exception {
     channels.close();
     cluster.close();
-    try (var walk = Files.walk(work)) {
-      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    LocalCluster.deleteTree(work);
   }
 
   static UrlMeta meta() {

@@ -56,9 +56,7 @@ class MetricsIT {
   void tearDown() throws Exception {
     channels.close();
     cluster.close();
-    try (var walk = Files.walk(work)) {
-      walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    }
+    LocalCluster.deleteTree(work);
   }
 
   HttpResponse<String> get(String url) throws Exception {
