@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * A soak: 16 clients run imports, stats, exports and deletes against two daemons for a while
- * ({@code -Ddfcache.soak.seconds}, 120 by default). No call may fail, and each daemon's heap
+ * ({@code -Ddfcache.soak.seconds}, 180 by default). No call may fail, and each daemon's heap
  * (after a full GC), open file descriptors and threads must be as flat at the end as after warm-up.
  */
 class SoakIT {
@@ -72,7 +72,7 @@ class SoakIT {
 
   @Test
   void mixedLoadLeavesNoErrorAndNoLeak() throws Exception {
-    int seconds = Integer.getInteger("dfcache.soak.seconds", 120);
+    int seconds = Integer.getInteger("dfcache.soak.seconds", 180);
     Path work = Files.createTempDirectory("dfcache-soak");
     try (LocalCluster cluster = new LocalCluster(work); Channels channels = new Channels()) {
       Proc scheduler = cluster.scheduler("scheduler");
