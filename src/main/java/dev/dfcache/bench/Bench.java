@@ -336,7 +336,7 @@ public final class Bench {
   // ---------------------------------------------------------------- scheduler scale
 
   void schedulerScale() throws Exception {
-    int tasks = large ? 1_000_000 : quick ? 20_000 : 100_000;
+    int tasks = large ? 1_000_000 : quick ? 10_000 : 100_000;
     try (BenchProcesses procs = new BenchProcesses(jar, work,
         "-Xms256m -Xmx" + (large ? "2g" : "1g") + " -XX:+UseG1GC")) {
       int p1 = BenchProcesses.freePort();
@@ -410,7 +410,7 @@ public final class Bench {
 
   void latency(String label, int n, double goalMs, Runnable call) {
     // Warm both sides up (JIT) before timing: a cold JVM is measured by the CLI figure.
-    for (int i = 0; i < 3000; i++) {
+    for (int i = 0; i < (quick ? 1000 : 3000); i++) {
       call.run();
     }
     double[] t = new double[n];
