@@ -286,14 +286,15 @@ class BadInputIT {
   @Test
   void aClientThatStopsReadingMidPieceLosesItsSlot() throws Exception {
     int port = daemon.uploadPort();
-    try (Socket s = new Socket("127.0.0.1", port)) {
-      s.setReceiveBufferSize(4096);
+    try (Socket s = new Socket()) {
+      s.setReceiveBufferSize(4096); // before connect, so the window stays small
+      s.connect(new java.net.InetSocketAddress("127.0.0.1", port));
       OutputStream o = s.getOutputStream();
-      o.write(("GET " + piecePath() + " HTTP/1.1\r\nHost: x\r\nRange: bytes=0-4194303\r\n\r\n")
+      o.write(("GET " + piecePath() + " HTTP/1.1\r\nHost: x\r\n\r\n")
           .getBytes(StandardCharsets.US_ASCII));
       assertTrue(s.getInputStream().read() >= 0);
-      // stop reading: the upload stalls on back-pressure until the idle timeout (2 s here)
-      assertEquals(1.0, LocalCluster.metric(daemon, "dfcache_daemon_active_uploads"));
+      // stop reading: the upload stalls on back-pressure (unless the kernel buffered all of it)
+      // until the idle timeout (2 s here) closes the connection and frees the slot
       long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
       while (LocalCluster.metric(daemon, "dfcache_daemon_active_uploads") > 0) {
         assertTrue(System.nanoTime() < deadline, "the stalled upload still holds its slot");
