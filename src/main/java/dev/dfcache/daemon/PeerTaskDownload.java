@@ -38,7 +38,6 @@ import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.stream.ThrottleMode;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,17 +90,27 @@ final class PeerTaskDownload {
 
   CompletionStage<StoredTask> run() {
     long started = System.nanoTime();
+    long[] marks = new long[4];
     return env.gateway().findParents(taskId, Set.of())
         .thenCompose(found -> {
+          marks[0] = System.nanoTime();
           updateParents(found);
           if (found.getParentsCount() == 0) {
             throw DfException.notFound("task " + taskId + " is not held by any live peer");
           }
           return fetchPieceList(found);
         })
-        .thenApplyAsync(meta -> partial = env.store().beginDownload(meta), env.blocking())
+        .thenApplyAsync(meta -> {
+          marks[1] = System.nanoTime();
+          return partial = env.store().beginDownload(meta);
+        }, env.blocking())
         .thenCompose(p -> downloadPieces(p))
-        .thenApplyAsync(done -> env.store().complete(partial), env.blocking())
+        .thenApplyAsync(done -> {
+          marks[2] = System.nanoTime();
+          StoredTask stored = env.store().complete(partial);
+          marks[3] = System.nanoTime();
+          return stored;
+        }, env.blocking())
         .thenApply(stored -> {
           // This peer now holds the whole task. Telling the scheduler is not on the export's
           // critical path: the parents it came from still serve it meanwhile.
@@ -114,9 +123,11 @@ final class PeerTaskDownload {
         })
         .whenComplete((stored, failure) -> {
           if (failure == null) {
-            long ms = (System.nanoTime() - started) / 1_000_000;
-            log.info("downloaded task {} ({} bytes, {} pieces) in {} ms from {} parents", taskId,
-                stored.contentLength(), stored.meta().pieceCount(), ms, parentCount());
+            log.info("downloaded task {} ({} bytes, {} pieces) in {} ms from {} parents "
+                    + "(find parents {}, piece list {}, pieces {}, publish {} ms)", taskId,
+                stored.contentLength(), stored.meta().pieceCount(), millis(started, marks[3]),
+                parentCount(), millis(started, marks[0]), millis(marks[0], marks[1]),
+                millis(marks[1], marks[2]), millis(marks[2], marks[3]));
           } else {
             PartialTask p = partial;
             if (p != null) {
@@ -125,6 +136,10 @@ final class PeerTaskDownload {
             }
           }
         });
+  }
+
+  private static String millis(long from, long to) {
+    return String.format(java.util.Locale.ROOT, "%.1f", (to - from) / 1e6);
   }
 
   /** The piece list from a parent, checked against the sign the scheduler recorded. */
@@ -256,23 +271,26 @@ final class PeerTaskDownload {
         .GET("http://" + p.uploadAddress() + "/download/" + taskId.substring(0, 3) + "/" + taskId
             + "?peerId=" + env.self().id())
         .addHeader(RawHeader.create("Range", "bytes=" + start + "-" + end));
+    PartialTask.IncomingPiece incoming = task.receive(piece);
     return Http.get(env.system()).singleRequest(request)
-        .thenCompose(response -> readBody(response, parent))
+        .thenCompose(response -> receive(response, parent, incoming))
         .toCompletableFuture()
         .orTimeout(env.settings().pieceTimeout().toMillis(), TimeUnit.MILLISECONDS)
-        .thenApplyAsync(bytes -> {
+        .thenApplyAsync(received -> {
           try {
-            task.writePiece(piece, bytes.getByteBuffers(), bytes.size());
-            env.metrics().downloadedBytes.inc(bytes.size());
-            env.metrics().pieces.labelValues("ok").inc();
+            task.commit(incoming);
           } catch (java.io.IOException e) {
             throw TaskStore.ioFailure("writing piece " + piece, e);
           }
+          env.metrics().downloadedBytes.inc(incoming.size());
+          env.metrics().pieces.labelValues("ok").inc();
           return piece;
         }, env.blocking());
   }
 
-  private CompletionStage<ByteString> readBody(HttpResponse response, ParentState parent) {
+  /** Streams a piece's body into the piece, which hashes it chunk by chunk as it arrives. */
+  private CompletionStage<?> receive(HttpResponse response, ParentState parent,
+      PartialTask.IncomingPiece incoming) {
     if (response.status().equals(StatusCodes.SERVICE_UNAVAILABLE)) {
       response.discardEntityBytes(env.system());
       return CompletableFuture.failedFuture(new DfException(Code.ClientPieceRequestFail,
@@ -284,7 +302,7 @@ final class PeerTaskDownload {
           "parent " + parent.peer.id() + " answered " + response.status()));
     }
     return response.entity().getDataBytes()
-        .runFold(ByteString.emptyByteString(), ByteString::concat, env.system());
+        .runForeach(chunk -> chunk.getByteBuffers().forEach(incoming::add), env.system());
   }
 
   private synchronized int parentCount() {

@@ -10,7 +10,9 @@ import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
+import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.List;
 
 /**
  * A task being downloaded: a data file in the store's tmp area that pieces are written into at
@@ -63,23 +65,42 @@ public final class PartialTask implements ServableTask, AutoCloseable {
    * @throws DfException ClientPieceDownloadFail when the bytes do not match (nothing is written)
    */
   public void writePiece(int piece, Iterable<ByteBuffer> buffers, long size) throws IOException {
+    IncomingPiece incoming = receive(piece);
+    for (ByteBuffer b : buffers) {
+      incoming.add(b);
+    }
+    if (incoming.size != size) {
+      throw new IllegalArgumentException("buffers hold " + incoming.size + " bytes, not " + size);
+    }
+    commit(incoming);
+  }
+
+  /** Starts receiving a piece: its chunks are hashed as they arrive, see {@link IncomingPiece}. */
+  public IncomingPiece receive(int piece) {
     if (piece < 0 || piece >= meta.pieceCount()) {
       throw DfException.badRequest("piece " + piece + " out of range");
     }
-    if (size != layout.sizeOf(piece)) {
+    return new IncomingPiece(piece, layout.sizeOf(piece));
+  }
+
+  /**
+   * Writes a received piece at its offset if its size and digest match the piece list, and only
+   * then marks it verified (servable). Blocking: call it on the I/O dispatcher.
+   *
+   * @throws DfException ClientPieceDownloadFail when they do not (nothing is written)
+   */
+  public void commit(IncomingPiece incoming) throws IOException {
+    int piece = incoming.piece;
+    if (incoming.size != incoming.expectedSize) {
       throw new DfException(Code.ClientPieceDownloadFail,
-          "piece " + piece + " has " + size + " bytes, expected " + layout.sizeOf(piece));
+          "piece " + piece + " has " + incoming.size + " bytes, expected " + incoming.expectedSize);
     }
-    MessageDigest md = Digests.sha256();
-    for (ByteBuffer b : buffers) {
-      md.update(b.duplicate());
-    }
-    String actual = Digests.hex(md.digest());
+    String actual = Digests.hex(incoming.digest.digest());
     if (!actual.equals(meta.pieceDigests().get(piece))) {
       throw new DfException(Code.ClientPieceDownloadFail, "piece " + piece + " digest mismatch");
     }
     long pos = layout.offsetOf(piece);
-    for (ByteBuffer b : buffers) {
+    for (ByteBuffer b : incoming.chunks) {
       ByteBuffer src = b.duplicate();
       while (src.hasRemaining()) {
         pos += channel.write(src, pos);
@@ -87,6 +108,39 @@ public final class PartialTask implements ServableTask, AutoCloseable {
     }
     synchronized (verified) {
       verified.set(piece);
+    }
+  }
+
+  /**
+   * A piece on its way in. Each chunk is hashed when it arrives (plain CPU work, fine on a stream
+   * thread), so that when the last one is in only the write is left, and a piece that grows
+   * past its size is refused at once rather than buffered. Not thread-safe: one stream feeds it.
+   */
+  public static final class IncomingPiece {
+    private final int piece;
+    private final long expectedSize;
+    private final MessageDigest digest = Digests.sha256();
+    private final List<ByteBuffer> chunks = new ArrayList<>();
+    private long size;
+
+    private IncomingPiece(int piece, long expectedSize) {
+      this.piece = piece;
+      this.expectedSize = expectedSize;
+    }
+
+    /** Hashes and keeps a chunk; the buffer must not change afterwards. */
+    public void add(ByteBuffer chunk) {
+      size += chunk.remaining();
+      if (size > expectedSize) {
+        throw new DfException(Code.ClientPieceDownloadFail,
+            "piece " + piece + " is longer than its " + expectedSize + " bytes");
+      }
+      chunks.add(chunk);
+      digest.update(chunk.duplicate());
+    }
+
+    public long size() {
+      return size;
     }
   }
 

@@ -216,7 +216,7 @@ public final class TaskStore {
 
   /**
    * Copies a file into the store, computing piece digests (and the whole-content digest when one
-   * is expected) in the same single pass. A task that is already complete is returned as is.
+   * is expected) from the copy as it is made. A task that is already complete is returned as is.
    *
    * @throws DfException BadRequest when the content does not match {@code expected}, or the file
    *     changed while it was read; ResourceLacked when the disk is full
@@ -232,7 +232,8 @@ public final class TaskStore {
       reserve(size);
       try {
         Files.createDirectories(work);
-        TaskMeta meta = copyAndDigest(origin, source, work.resolve(StoredTask.DATA), expected);
+        TaskMeta meta = ImportCopy.copyAndDigest(origin, source, work.resolve(StoredTask.DATA),
+            expected, fsync);
         return publish(meta, work);
       } catch (IOException e) {
         deleteQuietly(work);
@@ -243,55 +244,6 @@ public final class TaskStore {
       } finally {
         release(size);
       }
-    }
-  }
-
-  private TaskMeta copyAndDigest(TaskOrigin origin, Path source, Path target,
-      Optional<ContentDigest> expected) throws IOException {
-    try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
-        FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW,
-            StandardOpenOption.WRITE)) {
-      PieceLayout layout = PieceLayout.forLength(in.size());
-      MessageDigest whole = expected.map(d -> Digests.newDigest(d.javaAlgorithm())).orElse(null);
-      List<String> digests = new ArrayList<>(layout.pieceCount());
-      ByteBuffer buf = ByteBuffer.allocateDirect(IO_CHUNK);
-      long position = 0;
-      for (int piece = 0; piece < layout.pieceCount(); piece++) {
-        MessageDigest pieceDigest = Digests.sha256();
-        long remaining = layout.sizeOf(piece);
-        while (remaining > 0) {
-          buf.clear().limit((int) Math.min(buf.capacity(), remaining));
-          int n = in.read(buf, position);
-          if (n < 0) {
-            throw DfException.badRequest("file " + source + " shrank while it was imported");
-          }
-          buf.flip();
-          pieceDigest.update(buf.duplicate());
-          if (whole != null) {
-            whole.update(buf.duplicate());
-          }
-          while (buf.hasRemaining()) {
-            out.write(buf);
-          }
-          position += n;
-          remaining -= n;
-        }
-        digests.add(Digests.hex(pieceDigest.digest()));
-      }
-      if (in.size() != layout.contentLength()) {
-        throw DfException.badRequest("file " + source + " changed size while it was imported");
-      }
-      if (whole != null) {
-        String actual = Digests.hex(whole.digest());
-        if (!actual.equals(expected.get().hex())) {
-          throw DfException.badRequest("content digest mismatch: expected " + expected.get()
-              + ", file has " + expected.get().algorithm() + ":" + actual);
-        }
-      }
-      if (fsync) {
-        out.force(false);
-      }
-      return TaskMeta.complete(origin, layout, digests);
     }
   }
 
