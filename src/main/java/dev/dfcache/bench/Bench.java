@@ -211,7 +211,7 @@ public final class Bench {
     int runs = size <= 4 * MIB ? (quick ? 20 : 50) : size <= 128 * MIB ? (quick ? 3 : 5) : 3;
     // Warm both daemons up first (JIT, connection pools), as the latency rows do: a cold JVM is
     // what the whole-process CLI figure measures.
-    int warmUps = size <= 4 * MIB ? (quick ? 100 : 300) : 1;
+    int warmUps = size <= 4 * MIB ? (quick ? 200 : 1000) : 1;
     for (int r = 0; r < warmUps; r++) {
       timedExport(to, name);
     }
@@ -429,8 +429,10 @@ public final class Bench {
 
   // ---------------------------------------------------------------- helpers
 
+  /** The daemons' and schedulers' JVM flags, as bin/dfdaemon sets them; BENCH_SERVER_JAVA_OPTS overrides. */
   String serverOpts() {
-    return "-Xms256m -Xmx1g -XX:+UseG1GC";
+    String override = System.getenv("BENCH_SERVER_JAVA_OPTS");
+    return override != null && !override.isBlank() ? override.trim() : "-Xms256m -Xmx1g -XX:+UseG1GC";
   }
 
   static String cliOpts() {

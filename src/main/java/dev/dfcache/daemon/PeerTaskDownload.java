@@ -95,16 +95,23 @@ final class PeerTaskDownload {
         .thenCompose(found -> {
           marks[0] = System.nanoTime();
           updateParents(found);
+          synchronized (this) {
+            lastRefreshNanos = marks[0]; // just asked: no second ask for the first piece
+          }
           if (found.getParentsCount() == 0) {
             throw DfException.notFound("task " + taskId + " is not held by any live peer");
           }
-          return fetchPieceList(found);
+          if (found.getTotalPieceCount() <= 1) {
+            marks[1] = marks[0];
+            return downloadSinglePiece(found, parentsByPreference(found), 0, null);
+          }
+          return fetchPieceList(found)
+              .thenApplyAsync(meta -> {
+                marks[1] = System.nanoTime();
+                return partial = env.store().beginDownload(meta);
+              }, env.blocking())
+              .thenCompose(p -> downloadPieces(p));
         })
-        .thenApplyAsync(meta -> {
-          marks[1] = System.nanoTime();
-          return partial = env.store().beginDownload(meta);
-        }, env.blocking())
-        .thenCompose(p -> downloadPieces(p))
         .thenApplyAsync(done -> {
           marks[2] = System.nanoTime();
           StoredTask stored = env.store().complete(partial);
@@ -142,13 +149,69 @@ final class PeerTaskDownload {
     return String.format(java.util.Locale.ROOT, "%.1f", (to - from) / 1e6);
   }
 
-  /** The piece list from a parent, checked against the sign the scheduler recorded. */
-  private CompletionStage<TaskMeta> fetchPieceList(FindParentsResponse found) {
-    List<PeerEndpoint> sources = found.getParentsList().stream()
+  /** Parents that hold the whole task first. */
+  private static List<PeerEndpoint> parentsByPreference(FindParentsResponse found) {
+    return found.getParentsList().stream()
         .sorted(Comparator.comparing((Parent p) -> !p.getDone()))
         .map(p -> PeerEndpoint.fromProto(p.getHost()))
         .toList();
-    return tryPieceList(found, sources, 0, null);
+  }
+
+  /**
+   * A task of at most one piece (every file up to the piece size) needs no piece list: the
+   * scheduler's sign is the SHA-256 of the piece digests, so the piece itself, once hashed, is
+   * checked against the sign. That saves a round trip on the small exports that are all latency.
+   */
+  private CompletionStage<Void> downloadSinglePiece(FindParentsResponse found,
+      List<PeerEndpoint> sources, int index, Throwable lastFailure) {
+    if (found.getContentLength() == 0) {
+      return CompletableFuture.runAsync(
+          () -> partial = env.store().beginDownload(metaOf(found, List.of())), env.blocking());
+    }
+    if (index >= sources.size()) {
+      return CompletableFuture.failedFuture(new DfException(Code.ClientPieceDownloadFail,
+          "no parent gave a valid copy of task " + taskId
+              + (lastFailure == null ? "" : ": " + DfException.of(lastFailure).getMessage())));
+    }
+    PeerEndpoint parent = sources.get(index);
+    PartialTask.IncomingPiece incoming =
+        PartialTask.IncomingPiece.expecting(0, found.getContentLength());
+    return requestRange(parent, 0, found.getContentLength() - 1)
+        .thenCompose(response -> receive(response, parent.id(), incoming))
+        .toCompletableFuture()
+        .orTimeout(env.settings().pieceTimeout().toMillis(), TimeUnit.MILLISECONDS)
+        .thenRunAsync(() -> {
+          String digest = incoming.digestHex();
+          if (!Digests.pieceListSign(List.of(digest)).equals(found.getPieceMd5Sign())) {
+            badPeers.add(parent.id());
+            env.gateway().reportBadParent(taskId, parent.id(), Code.ClientPieceDownloadFail);
+            env.metrics().pieces.labelValues("corrupt").inc();
+            throw new DfException(Code.ClientPieceDownloadFail,
+                "piece 0 from " + parent.id() + " does not match the recorded digest");
+          }
+          partial = env.store().beginDownload(metaOf(found, List.of(digest)));
+          commit(partial, incoming);
+        }, env.blocking())
+        .handle((ok, t) -> {
+          if (t == null) {
+            return CompletableFuture.<Void>completedFuture(null);
+          }
+          if (DfException.of(t).code() == Code.ResourceLacked) {
+            return CompletableFuture.<Void>failedFuture(t); // our disk: no other parent helps
+          }
+          PartialTask begun = partial;
+          if (begun != null) {
+            partial = null;
+            env.store().abort(begun);
+          }
+          return downloadSinglePiece(found, sources, index + 1, t);
+        })
+        .thenCompose(s -> s);
+  }
+
+  /** The piece list from a parent, checked against the sign the scheduler recorded. */
+  private CompletionStage<TaskMeta> fetchPieceList(FindParentsResponse found) {
+    return tryPieceList(found, parentsByPreference(found), 0, null);
   }
 
   private CompletionStage<TaskMeta> tryPieceList(FindParentsResponse found,
@@ -186,6 +249,11 @@ final class PeerTaskDownload {
       }
       digests.add(infos.get(i).getPieceMd5());
     }
+    return metaOf(found, digests);
+  }
+
+  /** The task's metadata from the scheduler's answer and a piece list that matches its sign. */
+  private TaskMeta metaOf(FindParentsResponse found, List<String> digests) {
     if (!Digests.pieceListSign(digests).equals(found.getPieceMd5Sign())) {
       throw new DfException(Code.ClientPieceRequestFail,
           "piece list does not match the sign the scheduler recorded");
@@ -265,41 +333,47 @@ final class PeerTaskDownload {
   private CompletionStage<Integer> fetchFrom(PartialTask task, ParentState parent, int piece) {
     PieceLayout layout = task.meta().layout();
     long start = layout.offsetOf(piece);
-    long end = start + layout.sizeOf(piece) - 1;
-    PeerEndpoint p = parent.peer;
-    HttpRequest request = HttpRequest
-        .GET("http://" + p.uploadAddress() + "/download/" + taskId.substring(0, 3) + "/" + taskId
-            + "?peerId=" + env.self().id())
-        .addHeader(RawHeader.create("Range", "bytes=" + start + "-" + end));
     PartialTask.IncomingPiece incoming = task.receive(piece);
-    return Http.get(env.system()).singleRequest(request)
-        .thenCompose(response -> receive(response, parent, incoming))
+    return requestRange(parent.peer, start, start + layout.sizeOf(piece) - 1)
+        .thenCompose(response -> receive(response, parent.peer.id(), incoming))
         .toCompletableFuture()
         .orTimeout(env.settings().pieceTimeout().toMillis(), TimeUnit.MILLISECONDS)
         .thenApplyAsync(received -> {
-          try {
-            task.commit(incoming);
-          } catch (java.io.IOException e) {
-            throw TaskStore.ioFailure("writing piece " + piece, e);
-          }
-          env.metrics().downloadedBytes.inc(incoming.size());
-          env.metrics().pieces.labelValues("ok").inc();
+          commit(task, incoming);
           return piece;
         }, env.blocking());
   }
 
+  private CompletionStage<HttpResponse> requestRange(PeerEndpoint p, long first, long last) {
+    return Http.get(env.system()).singleRequest(HttpRequest
+        .GET("http://" + p.uploadAddress() + "/download/" + taskId.substring(0, 3) + "/" + taskId
+            + "?peerId=" + env.self().id())
+        .addHeader(RawHeader.create("Range", "bytes=" + first + "-" + last)));
+  }
+
+  /** Verifies and writes a piece. Blocking. */
+  private void commit(PartialTask task, PartialTask.IncomingPiece incoming) {
+    try {
+      task.commit(incoming);
+    } catch (java.io.IOException e) {
+      throw TaskStore.ioFailure("writing piece " + incoming.piece(), e);
+    }
+    env.metrics().downloadedBytes.inc(incoming.size());
+    env.metrics().pieces.labelValues("ok").inc();
+  }
+
   /** Streams a piece's body into the piece, which hashes it chunk by chunk as it arrives. */
-  private CompletionStage<?> receive(HttpResponse response, ParentState parent,
+  private CompletionStage<?> receive(HttpResponse response, String parentId,
       PartialTask.IncomingPiece incoming) {
     if (response.status().equals(StatusCodes.SERVICE_UNAVAILABLE)) {
       response.discardEntityBytes(env.system());
       return CompletableFuture.failedFuture(new DfException(Code.ClientPieceRequestFail,
-          BUSY + parent.peer.id()));
+          BUSY + parentId));
     }
     if (!response.status().equals(StatusCodes.PARTIAL_CONTENT)) {
       response.discardEntityBytes(env.system());
       return CompletableFuture.failedFuture(new DfException(Code.ClientPieceRequestFail,
-          "parent " + parent.peer.id() + " answered " + response.status()));
+          "parent " + parentId + " answered " + response.status()));
     }
     return response.entity().getDataBytes()
         .runForeach(chunk -> chunk.getByteBuffers().forEach(incoming::add), env.system());

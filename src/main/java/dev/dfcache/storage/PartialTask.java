@@ -80,7 +80,7 @@ public final class PartialTask implements ServableTask, AutoCloseable {
     if (piece < 0 || piece >= meta.pieceCount()) {
       throw DfException.badRequest("piece " + piece + " out of range");
     }
-    return new IncomingPiece(piece, layout.sizeOf(piece));
+    return IncomingPiece.expecting(piece, layout.sizeOf(piece));
   }
 
   /**
@@ -91,11 +91,15 @@ public final class PartialTask implements ServableTask, AutoCloseable {
    */
   public void commit(IncomingPiece incoming) throws IOException {
     int piece = incoming.piece;
+    if (piece < 0 || piece >= meta.pieceCount() || incoming.expectedSize != layout.sizeOf(piece)) {
+      throw new IllegalArgumentException("piece " + piece + " of " + incoming.expectedSize
+          + " bytes is not a piece of task " + meta.taskId());
+    }
     if (incoming.size != incoming.expectedSize) {
       throw new DfException(Code.ClientPieceDownloadFail,
           "piece " + piece + " has " + incoming.size + " bytes, expected " + incoming.expectedSize);
     }
-    String actual = Digests.hex(incoming.digest.digest());
+    String actual = incoming.digestHex();
     if (!actual.equals(meta.pieceDigests().get(piece))) {
       throw new DfException(Code.ClientPieceDownloadFail, "piece " + piece + " digest mismatch");
     }
@@ -122,10 +126,16 @@ public final class PartialTask implements ServableTask, AutoCloseable {
     private final MessageDigest digest = Digests.sha256();
     private final List<ByteBuffer> chunks = new ArrayList<>();
     private long size;
+    private String digestHex;
 
     private IncomingPiece(int piece, long expectedSize) {
       this.piece = piece;
       this.expectedSize = expectedSize;
+    }
+
+    /** A piece of this size, received before its task's piece list is known. */
+    public static IncomingPiece expecting(int piece, long size) {
+      return new IncomingPiece(piece, size);
     }
 
     /** Hashes and keeps a chunk; the buffer must not change afterwards. */
@@ -135,8 +145,23 @@ public final class PartialTask implements ServableTask, AutoCloseable {
         throw new DfException(Code.ClientPieceDownloadFail,
             "piece " + piece + " is longer than its " + expectedSize + " bytes");
       }
+      if (digestHex != null) {
+        throw new IllegalStateException("piece " + piece + " is complete");
+      }
       chunks.add(chunk);
       digest.update(chunk.duplicate());
+    }
+
+    /** The SHA-256 of what arrived; no chunk may be added after this. */
+    public String digestHex() {
+      if (digestHex == null) {
+        digestHex = Digests.hex(digest.digest());
+      }
+      return digestHex;
+    }
+
+    public int piece() {
+      return piece;
     }
 
     public long size() {

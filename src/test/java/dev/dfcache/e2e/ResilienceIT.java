@@ -138,42 +138,64 @@ class ResilienceIT {
     exportAsync(b, "flipped", work.resolve("b.out"), 0, Duration.ZERO).join();
     String id = taskId("flipped");
     Path stored = a.dataDir.resolve("tasks").resolve(id.substring(0, 3)).resolve(id).resolve("data");
-    try (RandomAccessFile f = new RandomAccessFile(stored.toFile(), "rw")) {
-      for (long piece = 0; piece < 10; piece++) {
-        long pos = piece * PieceLayout.MIN_PIECE + 12345;
-        f.seek(pos);
-        int v = f.read();
-        f.seek(pos);
-        f.write(v ^ 0x01);
-      }
+    for (long piece = 0; piece < 10; piece++) {
+      flipByte(stored, piece * PieceLayout.MIN_PIECE + 12345);
     }
     exportAsync(c, "flipped", work.resolve("c.out"), 0, Duration.ZERO).join();
     assertEquals(EndToEndIT.sha256(src), EndToEndIT.sha256(work.resolve("c.out")),
         "not one corrupt byte was written");
-    assertTrue(LocalCluster.metric(c, "dfcache_daemon_pieces_total{outcome=\"corrupt\"}") >= 1
-        || LocalCluster.metric(c, "dfcache_daemon_pieces_total") > 0);
     double corrupt = corruptPieces(c);
     assertTrue(corrupt >= 1, "the corrupt holder was asked and caught (" + corrupt + ")");
-    var parents = SchedulerRpc.FIND_PARENTS.call(
-        channels.get(HostPort.parse(scheduler.grpc())),
-        FindParentsRequest.newBuilder().setTaskId(id).setHost(PeerHost.newBuilder()
-            .setId("probe").setIp("127.0.0.1").setRpcPort(1).setDownPort(2)).build(), CALL);
-    List<String> offered = parents.getParentsList().stream().map(p -> p.getHost().getId()).toList();
-    assertFalse(offered.contains("127.0.0.1-" + a.grpcPort), "corrupt holder still offered: " + offered);
-    assertTrue(offered.contains("127.0.0.1-" + b.grpcPort), offered.toString());
+    assertOfferedOnlyBy(scheduler, id, b, a);
+
+    // A task of one piece is checked against the recorded sign without a piece list: the same
+    // protection on that shorter path. Its only holder is corrupt: a clean failure, nothing kept.
+    Path small = randomFile("small", MIB);
+    importOn(a, "flipped-small", small);
+    String smallId = taskId("flipped-small");
+    flipByte(a.dataDir.resolve("tasks").resolve(smallId.substring(0, 3)).resolve(smallId)
+        .resolve("data"), 4321);
+    CompletionException bad = org.junit.jupiter.api.Assertions.assertThrows(
+        CompletionException.class,
+        () -> exportAsync(c, "flipped-small", work.resolve("c-bad.out"), 0, Duration.ZERO).join());
+    assertTrue(bad.getCause().getMessage().contains("recorded digest"), bad.getCause().getMessage());
+    assertFalse(Files.exists(work.resolve("c-bad.out")), "no output from a corrupt copy");
+    assertEquals(0, filesIn(c.dataDir.resolve("tmp")), "no partial task left in the store");
+    assertTrue(corruptPieces(c) > corrupt, "caught as corrupt");
+    // a good holder appears: the export succeeds from it, the corrupt one is no longer offered
+    importOn(b, "flipped-small", small);
+    exportAsync(c, "flipped-small", work.resolve("c-small.out"), 0, Duration.ZERO).join();
+    assertEquals(EndToEndIT.sha256(small), EndToEndIT.sha256(work.resolve("c-small.out")));
+    assertOfferedOnlyBy(scheduler, smallId, b, a);
   }
 
   static double corruptPieces(Proc p) throws Exception {
-    var client = java.net.http.HttpClient.newHttpClient();
-    String body = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
-            "http://127.0.0.1:" + p.uploadPort() + "/metrics")).build(),
-        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-    for (String line : body.split("\n")) {
-      if (line.startsWith("dfcache_daemon_pieces_total{outcome=\"corrupt\"}")) {
-        return Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
-      }
+    return LocalCluster.metric(p, "dfcache_daemon_pieces_total{outcome=\"corrupt\"}");
+  }
+
+  static void flipByte(Path file, long pos) throws Exception {
+    try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+      f.seek(pos);
+      int v = f.read();
+      f.seek(pos);
+      f.write(v ^ 0x01);
     }
-    return 0;
+  }
+
+  List<String> offeredBy(Proc scheduler, String taskId) {
+    var parents = SchedulerRpc.FIND_PARENTS.call(
+        channels.get(HostPort.parse(scheduler.grpc())),
+        FindParentsRequest.newBuilder().setTaskId(taskId).setHost(PeerHost.newBuilder()
+            .setId("probe").setIp("127.0.0.1").setRpcPort(1).setDownPort(2)).build(), CALL);
+    return parents.getParentsList().stream().map(p -> p.getHost().getId()).toList();
+  }
+
+  /** The scheduler offers the good holder and no longer the one caught serving bad bytes. */
+  void assertOfferedOnlyBy(Proc scheduler, String taskId, Proc good, Proc corrupt) {
+    List<String> offered = offeredBy(scheduler, taskId);
+    assertFalse(offered.contains("127.0.0.1-" + corrupt.grpcPort),
+        "corrupt holder still offered: " + offered);
+    assertTrue(offered.contains("127.0.0.1-" + good.grpcPort), offered.toString());
   }
 
   @Test
