@@ -316,7 +316,9 @@ public final class Bench {
     int downloaders = quick ? 4 : 8;
     long size = quick ? 128 * MIB : 512 * MIB;
     long cap = 50 * MIB;
-    try (BenchProcesses procs = new BenchProcesses(jar, work, "-Xms64m -Xmx384m -XX:+UseSerialGC")) {
+    String opts = System.getenv().getOrDefault("BENCH_SWARM_JAVA_OPTS",
+        "-Xms64m -Xmx384m -XX:+UseSerialGC");
+    try (BenchProcesses procs = new BenchProcesses(jar, work, opts)) {
       Node scheduler = procs.scheduler("scheduler-swarm", BenchProcesses.freePort(), List.of());
       String limit = "--upload-limit=" + cap;
       Node seed = procs.daemon("swarm-seed", scheduler.grpc(), limit);
@@ -324,22 +326,18 @@ public final class Bench {
       for (int i = 0; i < downloaders; i++) {
         peers.add(procs.daemon("swarm-" + i, scheduler.grpc(), limit));
       }
+      // A first, smaller swarm warms the ten JVMs up (JIT, connection pools), as the other rows
+      // are measured warm; then the measured one.
+      swarmOnce(seed, peers, "swarm-warm-up", size / Long.getLong("bench.swarm.warmup.div", 8));
+      long warmUpUploaded = uploadedBytes(seed);
       Path src = randomFile("swarm-src", size);
       call(DaemonRpc.IMPORT_TASK, channel(seed), importReq("swarm", src));
       long t0 = System.nanoTime();
-      List<CompletableFuture<Void>> all = new ArrayList<>();
-      for (Node p : peers) {
-        ManagedChannel ch = channel(p);
-        Path out = work.resolve("swarm-out-" + p.name());
-        all.add(CompletableFuture.runAsync(() -> call(DaemonRpc.EXPORT_TASK, ch,
-            ExportTaskRequest.newBuilder().setUrl(TaskIds.urlForCid("swarm"))
-                .setOutput(out.toString()).build())));
-      }
-      CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
+      exportEverywhere(peers, "swarm");
       double wall = (System.nanoTime() - t0) / 1e9;
       double p2p = size / (double) cap;
       double oneSource = downloaders * p2p;
-      long seedUploaded = uploadedBytes(seed);
+      long seedUploaded = uploadedBytes(seed) - warmUpUploaded;
       String label = "swarm: " + human(size) + " to " + downloaders + " peers, upload cap "
           + human(cap) + "/s";
       record(new Row(label + ", wall / (S/B)", String.format(Locale.ROOT, "%.1f s", wall),
@@ -352,6 +350,26 @@ public final class Bench {
           "one_source_s", oneSource, "importer_upload_over_size", seedUploaded / (double) size));
       Files.delete(src);
     }
+  }
+
+  private void swarmOnce(Node seed, List<Node> peers, String cid, long size) throws Exception {
+    Path src = randomFile(cid + "-src", size);
+    call(DaemonRpc.IMPORT_TASK, channel(seed), importReq(cid, src));
+    exportEverywhere(peers, cid);
+    Files.delete(src);
+  }
+
+  /** Every peer exports the task at the same time; returns when all are done. */
+  private void exportEverywhere(List<Node> peers, String cid) {
+    List<CompletableFuture<Void>> all = new ArrayList<>();
+    for (Node p : peers) {
+      ManagedChannel ch = channel(p);
+      Path out = work.resolve(cid + "-out-" + p.name());
+      all.add(CompletableFuture.runAsync(() -> call(DaemonRpc.EXPORT_TASK, ch,
+          ExportTaskRequest.newBuilder().setUrl(TaskIds.urlForCid(cid))
+              .setOutput(out.toString()).build())));
+    }
+    CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
   }
 
   static long uploadedBytes(Node daemon) throws Exception {

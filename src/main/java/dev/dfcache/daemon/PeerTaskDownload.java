@@ -20,7 +20,6 @@ import dev.dfcache.storage.TaskOrigin;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Collections;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
@@ -29,7 +28,6 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.IntStream;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.model.HttpRequest;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
@@ -49,7 +47,8 @@ import org.slf4j.LoggerFactory;
  */
 final class PeerTaskDownload {
   private static final Logger log = LoggerFactory.getLogger(PeerTaskDownload.class);
-  private static final Duration REFRESH_EVERY = Duration.ofMillis(1000);
+  private static final Duration REFRESH_EVERY = Duration.ofMillis(500);
+  private static final int SAMPLE = 256;
   private static final String BUSY = "busy: ";
 
   private final DaemonEnv env;
@@ -57,7 +56,16 @@ final class PeerTaskDownload {
   private final String taskId;
   private final double limitBytesPerSecond;
   private final Set<String> badPeers = ConcurrentHashMap.newKeySet();
+  /** Pieces got from holders of the whole task, from other downloaders, and failed attempts. */
+  private final java.util.concurrent.atomic.AtomicInteger fromFullHolders =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger fromDownloaders =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicInteger failedAttempts =
+      new java.util.concurrent.atomic.AtomicInteger();
   private final List<ParentState> parents = new ArrayList<>();
+  /** Pieces not handed to the stream yet. Guarded by this. */
+  private final BitSet unpicked = new BitSet();
   private CompletableFuture<Void> refreshing = CompletableFuture.completedFuture(null);
   private long lastRefreshNanos;
   private volatile PartialTask partial;
@@ -131,10 +139,12 @@ final class PeerTaskDownload {
         .whenComplete((stored, failure) -> {
           if (failure == null) {
             log.info("downloaded task {} ({} bytes, {} pieces) in {} ms from {} parents "
-                    + "(find parents {}, piece list {}, pieces {}, publish {} ms)", taskId,
+                    + "(find parents {}, piece list {}, pieces {}, publish {} ms; pieces from "
+                    + "holders of all {}, from other downloaders {}, failed attempts {})", taskId,
                 stored.contentLength(), stored.meta().pieceCount(), millis(started, marks[3]),
                 parentCount(), millis(started, marks[0]), millis(marks[0], marks[1]),
-                millis(marks[1], marks[2]), millis(marks[2], marks[3]));
+                millis(marks[1], marks[2]), millis(marks[2], marks[3]), fromFullHolders.get(),
+                fromDownloaders.get(), failedAttempts.get());
           } else {
             PartialTask p = partial;
             if (p != null) {
@@ -266,12 +276,14 @@ final class PeerTaskDownload {
 
   private CompletionStage<Void> downloadPieces(PartialTask task) {
     PieceLayout layout = task.meta().layout();
-    List<Integer> order = new ArrayList<>(IntStream.range(0, layout.pieceCount()).boxed().toList());
-    // Downloaders that start together should not all want piece 0 from the same parent.
-    Collections.shuffle(order);
+    synchronized (this) {
+      unpicked.set(0, layout.pieceCount());
+    }
     int parallelism = (int) Math.max(1, Math.min(env.settings().pieceParallelism(),
         env.settings().maxInflightBytes() / layout.pieceSize()));
-    Source<Integer, ?> pieces = Source.from(order);
+    // Pieces are chosen one at a time, when the stream has room for one, so each choice sees what
+    // the other downloaders hold by then (see nextPiece).
+    Source<Integer, ?> pieces = Source.repeat(0).map(x -> nextPiece()).takeWhile(n -> n >= 0);
     if (limitBytesPerSecond > 0) {
       int perSecond = (int) Math.min(Integer.MAX_VALUE, Math.max(1, limitBytesPerSecond));
       int burst = (int) Math.min(Integer.MAX_VALUE, Math.max(layout.pieceSize(), perSecond / 10));
@@ -312,8 +324,10 @@ final class PeerTaskDownload {
             parent.inflight--;
           }
           if (t == null) {
+            (parent.done ? fromFullHolders : fromDownloaders).incrementAndGet();
             return CompletableFuture.completedFuture(n);
           }
+          failedAttempts.incrementAndGet();
           DfException failure = DfException.of(t);
           if (failure.code() == Code.ResourceLacked) {
             // our own disk is full: no other parent can help
@@ -379,6 +393,50 @@ final class PeerTaskDownload {
         .runForeach(chunk -> chunk.getByteBuffers().forEach(incoming::add), env.system());
   }
 
+  /**
+   * The piece to fetch next, or -1 when every piece has been picked. Prefers the piece whose best
+   * holder is least busy with this download, and among holders, peers that are downloading too
+   * over peers that hold everything (usually the one importer): so a swarm takes from the
+   * importer mostly pieces nobody else has yet, and exchanges the rest among itself. Looks at up
+   * to SAMPLE pieces from a random place, so the cost stays small for big tasks and downloaders
+   * that start together do not all want the same pieces.
+   */
+  private synchronized int nextPiece() {
+    if (unpicked.isEmpty()) {
+      return -1;
+    }
+    int p = unpicked.nextSetBit(ThreadLocalRandom.current().nextInt(unpicked.length()));
+    int first = p;
+    int best = -1;
+    int bestScore = Integer.MAX_VALUE;
+    for (int seen = 0; seen < SAMPLE; seen++) {
+      int score = Integer.MAX_VALUE - 1; // held by nobody we know of yet: last
+      for (ParentState parent : parents) {
+        if (parent.has(p) && !badPeers.contains(parent.peer.id())) {
+          score = Math.min(score, loadScore(parent));
+        }
+      }
+      if (score < bestScore) {
+        best = p;
+        bestScore = score;
+      }
+      p = unpicked.nextSetBit(p + 1);
+      if (p < 0) {
+        p = unpicked.nextSetBit(0);
+      }
+      if (p == first) {
+        break; // every unpicked piece seen
+      }
+    }
+    unpicked.clear(best);
+    return best;
+  }
+
+  /** Lower is better: requests in flight to it, and a small penalty for a holder of everything. */
+  private static int loadScore(ParentState parent) {
+    return parent.inflight * 4 + (parent.done ? 5 : 0);
+  }
+
   private synchronized int parentCount() {
     return parents.size();
   }
@@ -392,7 +450,7 @@ final class PeerTaskDownload {
       }
       // Few requests in flight first; a peer that is itself downloading beats one that holds
       // everything (often the one importer) unless it is busier, so load spreads over the swarm.
-      int score = p.inflight * 4 + (p.done ? 5 : 0) + ThreadLocalRandom.current().nextInt(2);
+      int score = loadScore(p) + ThreadLocalRandom.current().nextInt(2);
       if (score < bestScore) {
         best = p;
         bestScore = score;
