@@ -11,13 +11,15 @@ import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 
 /**
- * Bytes [start, end) of a file as a stream of 256 KiB chunks read with positional reads. Unlike
+ * Bytes [start, end) of a file as a stream of 1 MiB chunks read with positional reads (measured:
+ * 1 GiB exports 2.5-2.9 s with 256 KiB chunks, 1.75-1.9 s with 1 MiB: fewer hops to the I/O
+ * dispatcher and fewer stream elements per byte). Unlike
  * pekko-http's getFromFile it neither reads from byte 0 nor uses 8 KiB chunks, and unlike
  * FileIO.fromPath it stops at the end of the range. unfoldResource runs on the blocking I/O
  * dispatcher, so the reads never block a stream or actor thread.
  */
 public final class PieceRangeSource {
-  public static final int CHUNK = 256 * 1024;
+  public static final int CHUNK = 1024 * 1024;
 
   private PieceRangeSource() {}
 
