@@ -3,9 +3,8 @@ package dev.dfcache.daemon;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.dfcache.cli.Units;
+import dev.dfcache.common.FlagOverlay;
 import dev.dfcache.common.HostPort;
-import java.util.HashMap;
-import java.util.Map;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -62,32 +61,24 @@ public final class DaemonCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    Map<String, Object> flags = new HashMap<>();
-    putIfSet(flags, "host", host);
-    putIfSet(flags, "grpc-port", grpcPort);
-    putIfSet(flags, "upload-port", uploadPort);
-    putIfSet(flags, "data-dir", dataDir == null ? null : dataDir.toAbsolutePath().toString());
-    putIfSet(flags, "schedulers", schedulers == null ? null
-        : HostPort.parseList(schedulers).stream().map(HostPort::toString).toList());
-    putIfSet(flags, "host-id", hostId);
-    putIfSet(flags, "upload-limit", uploadLimit == null ? null : Units.parseBytes(uploadLimit));
-    putIfSet(flags, "download-limit", downloadLimit == null ? null : Units.parseBytes(downloadLimit));
-    putIfSet(flags, "max-concurrent-uploads", maxUploads);
-    putIfSet(flags, "store-quota", storeQuota == null ? null : Units.parseBytes(storeQuota));
-    Config config = ConfigFactory.parseMap(flags, "command line")
-        .atPath("dfcache.daemon")
-        .withFallback(ConfigFactory.load());
+    Config config = new FlagOverlay("dfcache.daemon")
+        .putIfSet("host", host)
+        .putIfSet("grpc-port", grpcPort)
+        .putIfSet("upload-port", uploadPort)
+        .putIfSet("data-dir", dataDir == null ? null : dataDir.toAbsolutePath().toString())
+        .putIfSet("schedulers", schedulers == null ? null
+            : HostPort.parseList(schedulers).stream().map(HostPort::toString).toList())
+        .putIfSet("host-id", hostId)
+        .putIfSet("upload-limit", uploadLimit == null ? null : Units.parseBytes(uploadLimit))
+        .putIfSet("download-limit", downloadLimit == null ? null : Units.parseBytes(downloadLimit))
+        .putIfSet("max-concurrent-uploads", maxUploads)
+        .putIfSet("store-quota", storeQuota == null ? null : Units.parseBytes(storeQuota))
+        .over(ConfigFactory.load());
     DaemonNode node = DaemonNode.start(DaemonSettings.fromConfig(config), config, standalone);
     System.out.println("dfdaemon ready grpc=" + node.grpcAddress() + " upload="
         + node.self().uploadAddress() + " id=" + node.self().id());
     System.out.flush();
     return 0;
-  }
-
-  private static void putIfSet(Map<String, Object> m, String key, Object value) {
-    if (value != null) {
-      m.put(key, value);
-    }
   }
 
   public static void main(String[] args) {

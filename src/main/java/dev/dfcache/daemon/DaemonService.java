@@ -136,15 +136,14 @@ public final class DaemonService implements Daemon {
     });
   }
 
-  private static final String REMOVED_WHILE_EXPORTED = "was removed while it was exported";
-
   /** An export whose task was deleted (or evicted) here between lookup and link gets it again. */
   private CompletionStage<Empty> exportRetrying(ExportTaskRequest in, TaskOrigin origin,
       Path output, double limit, java.util.concurrent.atomic.AtomicBoolean abandoned, int left) {
     return exportOnce(in, origin, output, limit, abandoned).handle((ok, t) -> {
-      if (t != null && left > 1
-          && DfException.of(t).getMessage().contains(REMOVED_WHILE_EXPORTED)) {
-        return exportRetrying(in, origin, output, limit, abandoned, left - 1);
+      Throwable cause = t instanceof java.util.concurrent.CompletionException ? t.getCause() : t;
+      if (cause instanceof dev.dfcache.storage.TaskVanishedException vanished) {
+        return left > 1 ? exportRetrying(in, origin, output, limit, abandoned, left - 1)
+            : CompletableFuture.<Empty>failedFuture(DfException.notFound(vanished.getMessage()));
       }
       return t == null ? CompletableFuture.completedFuture(ok)
           : CompletableFuture.<Empty>failedFuture(t);

@@ -2,6 +2,7 @@ package dev.dfcache.scheduler;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.dfcache.common.FlagOverlay;
 import dev.dfcache.common.HostPort;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -49,16 +50,17 @@ public final class SchedulerCommand implements Callable<Integer> {
     // A node the cluster downed must exit so that its supervisor (systemd, Kubernetes) restarts it.
     System.setProperty("pekko.coordinated-shutdown.exit-jvm", "on");
     ConfigFactory.invalidateCaches();
-    Config config = ConfigFactory.load();
+    Config config = new FlagOverlay("dfcache.scheduler")
+        .putIfSet("host", host)
+        .putIfSet("grpc-port", grpcPort)
+        .putIfSet("cluster-port", clusterPort)
+        .putIfSet("seed-nodes", seedNodes == null ? null
+            : HostPort.parseList(seedNodes).stream().map(HostPort::toString).toList())
+        .putIfSet("bootstrap", bootstrap == null ? null
+            : SchedulerSettings.Bootstrap.parse(bootstrap).name().toLowerCase(java.util.Locale.ROOT))
+        .putIfSet("management-port", managementPort)
+        .over(ConfigFactory.load());
     SchedulerSettings s = SchedulerSettings.fromConfig(config);
-    s = s.withAddresses(
-        host != null ? host : s.host(),
-        grpcPort != null ? grpcPort : s.grpcPort(),
-        clusterPort != null ? clusterPort : s.clusterPort(),
-        seedNodes != null ? HostPort.parseList(seedNodes) : s.seedNodes());
-    s = s.withBootstrap(
-        bootstrap != null ? SchedulerSettings.Bootstrap.parse(bootstrap) : s.bootstrap(),
-        managementPort != null ? managementPort : s.managementPort());
     if (s.bootstrap() == SchedulerSettings.Bootstrap.KUBERNETES && !s.seedNodes().isEmpty()) {
       throw new CommandLine.ParameterException(new CommandLine(this),
           "--seed-nodes and --bootstrap kubernetes exclude each other");

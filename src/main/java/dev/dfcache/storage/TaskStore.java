@@ -385,7 +385,7 @@ public final class TaskStore {
     } catch (FileAlreadyExistsException e) {
       throw DfException.badRequest("output " + output + " already exists");
     } catch (java.nio.file.NoSuchFileException e) {
-      throw DfException.notFound("task " + task.taskId() + " was removed while it was exported");
+      throw new TaskVanishedException(task.taskId());
     } catch (IOException e) {
       throw ioFailure("export to " + output, e);
     } finally {

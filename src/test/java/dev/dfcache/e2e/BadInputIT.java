@@ -56,10 +56,10 @@ class BadInputIT {
 
   @BeforeAll
   void start() throws Exception {
-    work = Files.createTempDirectory("dfcache-bad");
+    cluster = LocalCluster.inTempDir("dfcache-bad");
+    work = cluster.work();
     in = Files.createDirectories(work.resolve("in"));
     out = Files.createDirectories(work.resolve("out"));
-    cluster = new LocalCluster(work);
     cluster.setJvmOptions("-Ddfcache.daemon.allowed-import-dirs.0=" + in,
         "-Ddfcache.daemon.allowed-export-dirs.0=" + out,
         "-Ddfcache.daemon.upload-idle-timeout=2s");
@@ -85,7 +85,6 @@ class BadInputIT {
     } finally {
       ch.shutdownNow();
       cluster.close();
-      LocalCluster.deleteTree(work);
     }
   }
 

@@ -39,8 +39,8 @@ class EndToEndIT {
 
   @BeforeAll
   void startCluster() throws Exception {
-    work = Files.createTempDirectory("dfcache-e2e");
-    cluster = new LocalCluster(work);
+    cluster = LocalCluster.inTempDir("dfcache-e2e");
+    work = cluster.work();
     Proc scheduler = cluster.scheduler("scheduler");
     a = cluster.daemon("daemon-a", scheduler.grpc());
     b = cluster.daemon("daemon-b", scheduler.grpc());
@@ -50,7 +50,6 @@ class EndToEndIT {
   @AfterAll
   void stopCluster() throws IOException {
     cluster.close();
-    LocalCluster.deleteTree(work);
   }
 
   Path randomFile(String name, long size) throws IOException {

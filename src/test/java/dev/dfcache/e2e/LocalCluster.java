@@ -54,6 +54,23 @@ public final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /** Whether close() deletes the work directory (made by inTempDir). */
+  private boolean ownsWork;
+
+  /**
+   * A cluster in a new temporary directory of its own, which {@link #close()} deletes with
+   * everything the processes wrote (their logs are kept under target/it-logs).
+   */
+  public static LocalCluster inTempDir(String prefix) throws IOException {
+    LocalCluster cluster = new LocalCluster(Files.createTempDirectory(prefix));
+    cluster.ownsWork = true;
+    return cluster;
+  }
+
+  public Path work() {
+    return work;
+  }
+
   public LocalCluster(Path work) throws IOException {
     if (!Files.isRegularFile(JAR)) {
       fail("build the jar first (mvn package): " + JAR);
@@ -319,5 +336,12 @@ public final class LocalCluster implements AutoCloseable {
       }
     }
     this.procs.clear();
+    if (ownsWork) {
+      try {
+        deleteTree(work);
+      } catch (IOException e) {
+        System.err.println("could not delete " + work + ": " + e);
+      }
+    }
   }
 }

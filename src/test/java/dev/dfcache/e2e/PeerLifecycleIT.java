@@ -24,14 +24,13 @@ class PeerLifecycleIT {
 
   @BeforeEach
   void setUp() throws Exception {
-    work = Files.createTempDirectory("dfcache-lifecycle");
-    cluster = new LocalCluster(work);
+    cluster = LocalCluster.inTempDir("dfcache-lifecycle");
+    work = cluster.work();
   }
 
   @AfterEach
   void tearDown() throws Exception {
     cluster.close();
-    LocalCluster.deleteTree(work);
   }
 
   Path randomFile(String name, int size) throws Exception {

@@ -44,8 +44,8 @@ class ResilienceIT {
 
   @BeforeEach
   void setUp() throws Exception {
-    work = Files.createTempDirectory("dfcache-resilience");
-    cluster = new LocalCluster(work);
+    cluster = LocalCluster.inTempDir("dfcache-resilience");
+    work = cluster.work();
     cluster.setJvmOptions("-Ddfcache.daemon.parent-wait=3s");
   }
 
@@ -53,7 +53,6 @@ class ResilienceIT {
   void tearDown() throws Exception {
     channels.close();
     cluster.close();
-    LocalCluster.deleteTree(work);
   }
 
   ManagedChannel ch(Proc p) {

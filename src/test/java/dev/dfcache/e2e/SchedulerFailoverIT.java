@@ -42,8 +42,8 @@ class SchedulerFailoverIT {
 
   @BeforeEach
   void setUp() throws Exception {
-    work = Files.createTempDirectory("dfcache-failover");
-    cluster = new LocalCluster(work);
+    cluster = LocalCluster.inTempDir("dfcache-failover");
+    work = cluster.work();
     int c1 = LocalCluster.freePort();
     int c2 = LocalCluster.freePort();
     int c3 = LocalCluster.freePort();
@@ -72,7 +72,6 @@ class SchedulerFailoverIT {
   void tearDown() throws Exception {
     channels.close();
     cluster.close();
-    LocalCluster.deleteTree(work);
   }
 
   ManagedChannel ch(Proc p) {

@@ -73,8 +73,9 @@ class SoakIT {
   @Test
   void mixedLoadLeavesNoErrorAndNoLeak() throws Exception {
     int seconds = Integer.getInteger("dfcache.soak.seconds", 180);
-    Path work = Files.createTempDirectory("dfcache-soak");
-    try (LocalCluster cluster = new LocalCluster(work); Channels channels = new Channels()) {
+    try (LocalCluster cluster = LocalCluster.inTempDir("dfcache-soak");
+        Channels channels = new Channels()) {
+      Path work = cluster.work();
       Proc scheduler = cluster.scheduler("scheduler");
       Proc a = cluster.daemon("a", scheduler.grpc());
       Proc b = cluster.daemon("b", scheduler.grpc());
@@ -130,8 +131,6 @@ class SoakIT {
         assertTrue(pair[1].threads() <= pair[0].threads() + 8, "threads grew: " + pair[0]
             + " -> " + pair[1]);
       }
-    } finally {
-      LocalCluster.deleteTree(work);
     }
   }
 

@@ -24,7 +24,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -58,8 +57,8 @@ class KubernetesBootstrapIT {
 
   @BeforeEach
   void setUp() throws Exception {
-    work = Files.createTempDirectory("dfcache-k8s-bootstrap");
-    cluster = new LocalCluster(work);
+    cluster = LocalCluster.inTempDir("dfcache-k8s-bootstrap");
+    work = cluster.work();
     api = new FakeKubernetesApi(work.resolve("serviceaccount"), NAMESPACE);
   }
 
@@ -68,7 +67,6 @@ class KubernetesBootstrapIT {
     channels.close();
     cluster.close();
     api.close();
-    LocalCluster.deleteTree(work);
   }
 
   Proc pod(int i, int grpc, int management, int remoting) throws Exception {

@@ -83,15 +83,14 @@ class SchedulerScalingIT {
 
   @BeforeEach
   void setUp() throws Exception {
-    work = Files.createTempDirectory("dfcache-scaling");
-    cluster = new LocalCluster(work);
+    cluster = LocalCluster.inTempDir("dfcache-scaling");
+    work = cluster.work();
   }
 
   @AfterEach
   void tearDown() throws Exception {
     channels.close();
     cluster.close();
-    LocalCluster.deleteTree(work);
   }
 
   static UrlMeta meta() {

@@ -48,15 +48,14 @@ class MetricsIT {
 
   @BeforeEach
   void setUp() throws Exception {
-    work = Files.createTempDirectory("dfcache-metrics");
-    cluster = new LocalCluster(work);
+    cluster = LocalCluster.inTempDir("dfcache-metrics");
+    work = cluster.work();
   }
 
   @AfterEach
   void tearDown() throws Exception {
     channels.close();
     cluster.close();
-    LocalCluster.deleteTree(work);
   }
 
   HttpResponse<String> get(String url) throws Exception {

@@ -122,6 +122,15 @@ class TaskStoreTest {
   }
 
   @Test
+  void exportOfATaskDeletedAfterItsLookupSaysItVanished() throws IOException {
+    TaskStore store = TaskStore.open(tmp.resolve("store"));
+    StoredTask t = store.importFile(origin(ID), file("src", 3000), Optional.empty());
+    store.delete(ID);
+    assertThrows(TaskVanishedException.class, () -> store.exportTo(t, tmp.resolve("out"), 0, 0));
+    assertFalse(Files.exists(tmp.resolve("out")));
+  }
+
+  @Test
   void exportLinksWithoutClobbering() throws IOException {
     TaskStore store = TaskStore.open(tmp.resolve("store"));
     StoredTask t = store.importFile(origin(ID), file("src", 3000), Optional.empty());
