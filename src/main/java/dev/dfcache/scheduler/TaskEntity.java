@@ -102,9 +102,14 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   /** This node's gauge of peers recorded by its tasks; kept equal to the sum of peers.size(). */
   private final io.prometheus.metrics.core.metrics.Gauge peerGauge;
   private TaskInfo info;
-  private final Map<String, PeerState> peers = new LinkedHashMap<>();
-  /** Peers found serving corrupt data for this task: never offered again until they re-announce. */
-  private final Set<String> quarantined = new HashSet<>();
+  /** Most tasks have one or two peers: a small table, not the default 16 slots. */
+  private final Map<String, PeerState> peers = new LinkedHashMap<>(4);
+  /**
+   * Peers found serving corrupt data for this task: never offered again until they re-announce.
+   * Empty and shared until the first report, since a node holds hundreds of thousands of tasks.
+   */
+  private Set<String> quarantined = Set.of();
+
 
   public static Behavior<Command> create(EntityContext<Command> entityContext,
       TaskHandoff handoff) {
@@ -149,13 +154,15 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
       // Nobody alive holds the old content: the new announce defines the task.
       peerGauge.dec(peers.size());
       peers.clear();
-      quarantined.clear();
+      quarantined = Set.of();
     }
     info = m.info();
     BitSet all = new BitSet(info.totalPieces());
     all.set(0, info.totalPieces());
     upsert(m.peer(), all, true);
-    quarantined.remove(m.peer().id());
+    if (!quarantined.isEmpty()) { // a HashSet once anyone was reported
+      quarantined.remove(m.peer().id());
+    }
     m.replyTo().tell(new Ack(true));
     return this;
   }
@@ -206,6 +213,9 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   private Behavior<Command> onReportBadParent(ReportBadParent m) {
     getContext().getLog().warn("task {}: peer {} reported bad by {}", taskId, m.badPeerId(),
         m.reporterId());
+    if (quarantined.isEmpty()) {
+      quarantined = new HashSet<>(2);
+    }
     quarantined.add(m.badPeerId());
     m.replyTo().tell(new Ack(true));
     return this;
@@ -268,7 +278,8 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     return false;
   }
 
-  private void upsert(PeerEndpoint endpoint, BitSet pieces, boolean done) {
+  private void upsert(PeerEndpoint announced, BitSet pieces, boolean done) {
+    PeerEndpoint endpoint = SharedEndpoints.of(announced);
     PeerState p = peers.get(endpoint.id());
     if (p == null) {
       peers.put(endpoint.id(), new PeerState(endpoint, pieces, done));
