@@ -428,11 +428,17 @@ public final class Bench {
     Semaphore inFlight = new Semaphore(128);
     long t0 = System.nanoTime();
     java.util.concurrent.atomic.AtomicInteger failures = new java.util.concurrent.atomic.AtomicInteger();
+    Map<String, Integer> reasons = new java.util.concurrent.ConcurrentHashMap<>();
     for (int i = 0; i < n; i++) {
       inFlight.acquire();
       call.apply(i).whenComplete((r, t) -> {
         if (t != null) {
           failures.incrementAndGet();
+          Throwable cause = t instanceof java.util.concurrent.CompletionException ? t.getCause() : t;
+          String reason = String.valueOf(cause.getMessage());
+          // the gist only (no task or shard ids), so that the same failure is counted as one
+          reasons.merge(reason.length() > 48 ? reason.substring(0, 48) + "..." : reason, 1,
+              Integer::sum);
         }
         inFlight.release();
       });
@@ -440,7 +446,7 @@ public final class Bench {
     inFlight.acquire(128);
     double rate = n / ((System.nanoTime() - t0) / 1e9);
     if (failures.get() > 0) {
-      System.out.println("  (" + failures.get() + " of " + n + " calls failed)");
+      System.out.println("  (" + failures.get() + " of " + n + " calls failed: " + reasons + ")");
     }
     return rate;
   }
