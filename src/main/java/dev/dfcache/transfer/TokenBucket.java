@@ -16,15 +16,27 @@ public final class TokenBucket {
   private double tokens;
   private long lastNanos;
 
-  /** @param bytesPerSecond must be positive */
+  /** A full bucket. @param bytesPerSecond must be positive */
   public TokenBucket(double bytesPerSecond, double burstBytes) {
+    this(bytesPerSecond, burstBytes, true);
+  }
+
+  private TokenBucket(double bytesPerSecond, double burstBytes, boolean full) {
     if (!(bytesPerSecond > 0)) {
       throw new IllegalArgumentException("rate must be positive");
     }
     this.bytesPerNano = bytesPerSecond / 1e9;
     this.burst = Math.max(1, burstBytes);
-    this.tokens = this.burst;
+    this.tokens = full ? this.burst : 0;
     this.lastNanos = System.nanoTime();
+  }
+
+  /**
+   * An empty bucket: the first bytes wait their share too, so n bytes never pass in less than
+   * n / rate. For one transfer whose total time must honour its limit.
+   */
+  public static TokenBucket startingEmpty(double bytesPerSecond, double burstBytes) {
+    return new TokenBucket(bytesPerSecond, burstBytes, false);
   }
 
   /** Completes when {@code bytes} may be sent or received. */
