@@ -109,7 +109,9 @@ final class PeerTaskDownload {
           if (found.getParentsCount() == 0) {
             throw DfException.notFound("task " + taskId + " is not held by any live peer");
           }
-          if (found.getTotalPieceCount() <= 1) {
+          // One piece, and a sane size for it: a piece is held in memory until it is verified.
+          if (found.getTotalPieceCount() <= 1
+              && found.getContentLength() <= Math.min(found.getPieceSize(), PieceLayout.MAX_PIECE)) {
             marks[1] = marks[0];
             return downloadSinglePiece(found, parentsByPreference(found), 0, null);
           }

@@ -358,20 +358,22 @@ public final class TaskStore {
    * A task that must change owner is always copied, so the store's own file keeps its owner.
    */
   public void exportTo(StoredTask task, Path output, long uid, long gid) {
+    Pinned pin = pin(task.taskId());
+    Path source = pin.path();
     Path tmp = output.resolveSibling("." + output.getFileName() + ".dfcache-" + UUID.randomUUID());
     boolean chown = uid != 0 && gid != 0;
     try {
       boolean linked = false;
       if (!chown) {
         try {
-          Files.createLink(tmp, task.dataFile());
+          Files.createLink(tmp, source);
           linked = true;
         } catch (IOException | UnsupportedOperationException e) {
           log.debug("hard link to {} not possible ({}), copying", output, e.toString());
         }
       }
       if (!linked) {
-        Files.copy(task.dataFile(), tmp);
+        Files.copy(source, tmp);
         if (chown) {
           Files.setAttribute(tmp, "unix:uid", (int) uid);
           Files.setAttribute(tmp, "unix:gid", (int) gid);
@@ -385,11 +387,45 @@ public final class TaskStore {
     } catch (FileAlreadyExistsException e) {
       throw DfException.badRequest("output " + output + " already exists");
     } catch (java.nio.file.NoSuchFileException e) {
-      throw new TaskVanishedException(task.taskId());
+      if (!pin.owned()) {
+        throw new TaskVanishedException(task.taskId());
+      }
+      throw DfException.badRequest("output directory " + output.getParent()
+          + " disappeared during the export");
     } catch (IOException e) {
       throw ioFailure("export to " + output, e);
     } finally {
       deleteQuietly(tmp);
+      if (pin.owned()) {
+        deleteQuietly(source);
+      }
+    }
+  }
+
+  /** The file an export reads: a link of our own (owned, deleted after), or the task's data. */
+  private record Pinned(Path path, boolean owned) {}
+
+  /**
+   * A hard link to a complete task's data in the tmp area, made under the task's lock: from then
+   * on a delete or an eviction cannot take the bytes away from an export, however long its copy
+   * takes, and the delete itself never waits for it. A filesystem without hard links gets the
+   * data file itself (a delete racing the export then fails it with TaskVanishedException).
+   *
+   * @throws TaskVanishedException when the task was deleted since the caller looked it up
+   */
+  private Pinned pin(String taskId) {
+    synchronized (lockFor(taskId)) {
+      StoredTask current = complete.get(taskId);
+      if (current == null) {
+        throw new TaskVanishedException(taskId);
+      }
+      Path pin = tmpDir.resolve(taskId + "-export-" + UUID.randomUUID());
+      try {
+        Files.createLink(pin, current.dataFile());
+        return new Pinned(pin, true);
+      } catch (IOException | UnsupportedOperationException e) {
+        return new Pinned(current.dataFile(), false);
+      }
     }
   }
 
