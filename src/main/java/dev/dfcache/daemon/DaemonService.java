@@ -120,7 +120,7 @@ public final class DaemonService implements Daemon {
       // still put the file in place.
       java.util.concurrent.atomic.AtomicBoolean abandoned = new java.util.concurrent.atomic.AtomicBoolean();
       CompletableFuture<Empty> exported =
-          exportRetrying(in, origin, output, limit, abandoned, 3).toCompletableFuture();
+          exportRetrying(in, origin, output, limit, abandoned, EXPORT_ATTEMPTS).toCompletableFuture();
       return timeout.isZero() ? exported : exported.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS)
           .exceptionally(t -> {
             if (t instanceof java.util.concurrent.TimeoutException
@@ -135,6 +135,13 @@ public final class DaemonService implements Daemon {
           });
     });
   }
+
+  /**
+   * Attempts of one export whose local copy is deleted (or evicted) between its lookup and the
+   * moment the store pins it. Each attempt loses only to a delete landing in that sub-millisecond
+   * window; SoakIT's export/delete loops on one task lost three in a row once in ~60k operations.
+   */
+  private static final int EXPORT_ATTEMPTS = 8;
 
   /** An export whose task was deleted (or evicted) here between lookup and link gets it again. */
   private CompletionStage<Empty> exportRetrying(ExportTaskRequest in, TaskOrigin origin,
