@@ -188,10 +188,7 @@ final class PeerTaskDownload {
     PeerEndpoint parent = sources.get(index);
     PartialTask.IncomingPiece incoming =
         PartialTask.IncomingPiece.expecting(0, found.getContentLength());
-    return requestRange(parent, 0, found.getContentLength() - 1)
-        .thenCompose(response -> receive(response, parent.id(), incoming))
-        .toCompletableFuture()
-        .orTimeout(env.settings().pieceTimeout().toMillis(), TimeUnit.MILLISECONDS)
+    return receiveRange(parent, 0, incoming)
         .thenRunAsync(() -> {
           String digest = incoming.digestHex();
           if (!Digests.pieceListSign(List.of(digest)).equals(found.getPieceMd5Sign())) {
@@ -350,21 +347,24 @@ final class PeerTaskDownload {
     PieceLayout layout = task.meta().layout();
     long start = layout.offsetOf(piece);
     PartialTask.IncomingPiece incoming = task.receive(piece);
-    return requestRange(parent.peer, start, start + layout.sizeOf(piece) - 1)
-        .thenCompose(response -> receive(response, parent.peer.id(), incoming))
-        .toCompletableFuture()
-        .orTimeout(env.settings().pieceTimeout().toMillis(), TimeUnit.MILLISECONDS)
+    return receiveRange(parent.peer, start, incoming)
         .thenApplyAsync(received -> {
           commit(task, incoming);
           return piece;
         }, env.blocking());
   }
 
-  private CompletionStage<HttpResponse> requestRange(PeerEndpoint p, long first, long last) {
+  /** GETs the piece's bytes from {@code start} on from a parent into it, within piece-timeout. */
+  private CompletableFuture<?> receiveRange(PeerEndpoint p, long start,
+      PartialTask.IncomingPiece incoming) {
+    long last = start + incoming.expectedSize() - 1;
     return Http.get(env.system()).singleRequest(HttpRequest
-        .GET("http://" + p.uploadAddress() + "/download/" + taskId.substring(0, 3) + "/" + taskId
-            + "?peerId=" + env.self().id())
-        .addHeader(RawHeader.create("Range", "bytes=" + first + "-" + last)));
+            .GET("http://" + p.uploadAddress() + "/download/" + taskId.substring(0, 3) + "/"
+                + taskId + "?peerId=" + env.self().id())
+            .addHeader(RawHeader.create("Range", "bytes=" + start + "-" + last)))
+        .thenCompose(response -> receive(response, p.id(), incoming))
+        .toCompletableFuture()
+        .orTimeout(env.settings().pieceTimeout().toMillis(), TimeUnit.MILLISECONDS);
   }
 
   /** Verifies and writes a piece. Blocking. */

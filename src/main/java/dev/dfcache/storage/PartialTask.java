@@ -164,6 +164,10 @@ public final class PartialTask implements ServableTask, AutoCloseable {
       return piece;
     }
 
+    public long expectedSize() {
+      return expectedSize;
+    }
+
     public long size() {
       return size;
     }
