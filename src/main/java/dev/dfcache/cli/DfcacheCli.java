@@ -11,10 +11,9 @@ import dev.dfcache.api.dfdaemon.StatTaskRequest;
 import dev.dfcache.common.DfException;
 import dev.dfcache.common.HostPort;
 import dev.dfcache.common.TaskIds;
-import dev.dfcache.rpc.Channels;
 import dev.dfcache.rpc.DaemonRpc;
+import dev.dfcache.rpc.OneShotChannel;
 import dev.dfcache.rpc.UnaryMethod;
-import io.grpc.ManagedChannel;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -115,9 +114,9 @@ public final class DfcacheCli {
     <Q extends Message> int run(String verb, UnaryMethod<Q, ?> method, Q request,
         Duration deadline, String successText) {
       long started = System.nanoTime();
-      ManagedChannel channel = Channels.open(daemonAddress());
+      OneShotChannel channel = new OneShotChannel(daemonAddress());
       try {
-        method.call(channel, request, deadline);
+        method.call(channel.channel(), request, deadline);
       } catch (RuntimeException e) {
         DfException df = DfException.of(e);
         // UNAVAILABLE is the transport failing to reach the daemon; a daemon that cannot reach
@@ -134,7 +133,7 @@ public final class DfcacheCli {
         System.err.println("Error: " + text);
         return 1;
       } finally {
-        channel.shutdownNow();
+        channel.close();
       }
       long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
       if (json) {

@@ -7,6 +7,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.Collection;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Predicate;
 
 /**
  * A hash ring of nodes, each placed at {@code virtualNodes} points, so that a key's owner is the
@@ -37,6 +38,25 @@ public final class ConsistentHashRing<N> {
     }
     Map.Entry<Long, N> e = ring.ceilingEntry(hash(key));
     return e != null ? e.getValue() : ring.firstEntry().getValue();
+  }
+
+  /**
+   * The first node clockwise from the key's hash that {@code hasRoom} accepts: the owner under
+   * bounded loads, where a full node passes the key on to the next one on the ring.
+   */
+  public N ownerWithRoom(String key, Predicate<N> hasRoom) {
+    long h = hash(key);
+    for (N n : ring.tailMap(h, true).values()) {
+      if (hasRoom.test(n)) {
+        return n;
+      }
+    }
+    for (N n : ring.headMap(h, false).values()) {
+      if (hasRoom.test(n)) {
+        return n;
+      }
+    }
+    throw new IllegalStateException("no node on the ring has room for " + key);
   }
 
   public Collection<N> nodes() {

@@ -15,12 +15,14 @@ import scala.collection.immutable.IndexedSeq;
 import scala.concurrent.Future;
 
 /**
- * Places shards on the scheduler nodes by consistent hashing: each shard region (one per node) is
- * put on a hash ring by its node address with virtual nodes, and a shard lives on the ring owner
- * of its id. Pekko 1.x has no such strategy built in.
+ * Places shards on the scheduler nodes by consistent hashing with bounded loads
+ * ({@link ShardPlacement}): each shard region (one per node) is put on a hash ring by its node
+ * address with virtual nodes, and a shard lives on the first node clockwise from its id that is
+ * not over its fair share. Pekko 1.x has no such strategy built in.
  *
- * <p>Rebalance moves exactly the shards whose ring owner is no longer their current region, so a
- * node joining or leaving moves about 1/N of the shards and nothing else, all in one round.
+ * <p>Rebalance moves exactly the shards whose placement is no longer their current region, so a
+ * node joining or leaving moves about 1/N of the shards (and a few more for the bound), all in
+ * one round.
  */
 public final class ConsistentHashingAllocationStrategy
     extends ShardCoordinator.AbstractShardAllocationStrategy
@@ -29,17 +31,24 @@ public final class ConsistentHashingAllocationStrategy
   public static final int DEFAULT_VIRTUAL_NODES = 160;
 
   private final int virtualNodes;
+  private final int shards;
   private Function<ActorRef, String> regionKey;
+  /** The placement for the last set of regions seen: it only changes when they change. */
+  private Map<String, ActorRef> placementKeys = Map.of();
+  private Map<String, ActorRef> placement = Map.of();
   /** The regions seen by the previous rebalance round; moves wait until they hold still. */
   private Set<ActorRef> regionsLastRound = Set.of();
 
-  public ConsistentHashingAllocationStrategy(int virtualNodes) {
+  /** For {@code shards} shards named "0" .. shards-1, as {@code TaskShards} names them. */
+  public ConsistentHashingAllocationStrategy(int virtualNodes, int shards) {
     this.virtualNodes = virtualNodes;
+    this.shards = shards;
   }
 
   /** For tests: regions keyed by a given function instead of their node addresses. */
-  public ConsistentHashingAllocationStrategy(int virtualNodes, Function<ActorRef, String> key) {
-    this.virtualNodes = virtualNodes;
+  public ConsistentHashingAllocationStrategy(int virtualNodes, int shards,
+      Function<ActorRef, String> key) {
+    this(virtualNodes, shards);
     this.regionKey = key;
   }
 
@@ -59,7 +68,7 @@ public final class ConsistentHashingAllocationStrategy
   @Override
   public Future<ActorRef> allocateShard(ActorRef requester, String shardId,
       Map<ActorRef, IndexedSeq<String>> current) {
-    return Futures.successful(ring(current).ownerOf(shardId));
+    return Futures.successful(ownerOf(shardId, current));
   }
 
   @Override
@@ -82,12 +91,11 @@ public final class ConsistentHashingAllocationStrategy
     if (regionsChanged || !rebalanceInProgress.isEmpty() || current.size() < 2) {
       return move;
     }
-    ConsistentHashRing<ActorRef> ring = ring(current);
     for (Map.Entry<ActorRef, IndexedSeq<String>> e : current.entrySet()) {
       scala.collection.Iterator<String> it = e.getValue().iterator();
       while (it.hasNext()) {
         String shard = it.next();
-        if (!ring.ownerOf(shard).equals(e.getKey())) {
+        if (!ownerOf(shard, current).equals(e.getKey())) {
           move.add(shard);
         }
       }
@@ -95,7 +103,7 @@ public final class ConsistentHashingAllocationStrategy
     return move;
   }
 
-  private ConsistentHashRing<ActorRef> ring(Map<ActorRef, IndexedSeq<String>> current) {
+  private ActorRef ownerOf(String shardId, Map<ActorRef, IndexedSeq<String>> current) {
     if (regionKey == null) {
       throw new IllegalStateException("strategy not started");
     }
@@ -103,6 +111,12 @@ public final class ConsistentHashingAllocationStrategy
     for (ActorRef region : current.keySet()) {
       byKey.put(regionKey.apply(region), region);
     }
-    return new ConsistentHashRing<>(byKey, virtualNodes);
+    if (!byKey.equals(placementKeys)) {
+      placement = ShardPlacement.place(byKey, shards, virtualNodes);
+      placementKeys = byKey;
+    }
+    ActorRef owner = placement.get(shardId);
+    // a shard id outside 0..shards-1 would be a misconfiguration: still give it a home
+    return owner != null ? owner : new ConsistentHashRing<>(byKey, virtualNodes).ownerOf(shardId);
   }
 }

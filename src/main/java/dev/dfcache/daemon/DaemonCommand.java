@@ -14,9 +14,11 @@ import picocli.CommandLine.Option;
 /** {@code dfdaemon}: starts a peer daemon; flags override {@code dfcache.daemon} config keys. */
 @Command(name = "dfdaemon", mixinStandardHelpOptions = true,
     description = {
-        "The dfcache peer daemon of one node: keeps the node's cache, serves the dfdaemon.Daemon",
-        "gRPC API to dfcache and other clients, uploads pieces to other peers, and announces what",
-        "it holds to the scheduler fleet. Flags override the dfcache.daemon.* config keys."})
+        // one string per paragraph: picocli wraps it to the terminal's 80 columns
+        "The dfcache peer daemon of one node: keeps the node's cache, serves the dfdaemon.Daemon "
+            + "gRPC API to dfcache and other clients, uploads pieces to other peers, and announces "
+            + "what it holds to the scheduler fleet. Flags override the dfcache.daemon.* config "
+            + "keys."})
 public final class DaemonCommand implements Callable<Integer> {
   @Option(names = "--host", paramLabel = "IP", description = "address peers reach this daemon at")
   String host;

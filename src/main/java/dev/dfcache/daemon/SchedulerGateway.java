@@ -93,18 +93,24 @@ public final class SchedulerGateway implements AutoCloseable {
   /** A call that should land: repeated with backoff while the fleet is unreachable or moving. */
   <Q extends com.google.protobuf.Message, R extends com.google.protobuf.Message>
       CompletionStage<R> callWithRetry(UnaryMethod<Q, R> method, Q request, int attempts) {
+    return callWithRetry(method, request, attempts, SchedulerGateway::isTransient);
+  }
+
+  private <Q extends com.google.protobuf.Message, R extends com.google.protobuf.Message>
+      CompletionStage<R> callWithRetry(UnaryMethod<Q, R> method, Q request, int attempts,
+          java.util.function.Predicate<DfException> retryable) {
     return call(method, request).handle((r, t) -> {
       if (t == null) {
         return CompletableFuture.completedFuture(r);
       }
       DfException e = DfException.of(t);
-      if (attempts <= 1 || !isTransient(e)) {
+      if (attempts <= 1 || !retryable.test(e)) {
         return CompletableFuture.<R>failedFuture(e);
       }
       long delayMs = Math.min(2000, 100L << Math.min(5, Math.max(0, 6 - attempts)));
       return CompletableFuture.supplyAsync(() -> null,
               CompletableFuture.delayedExecutor(delayMs, TimeUnit.MILLISECONDS))
-          .thenCompose(ignored -> callWithRetry(method, request, attempts - 1));
+          .thenCompose(ignored -> callWithRetry(method, request, attempts - 1, retryable));
     }).thenCompose(s -> s);
   }
 
@@ -125,7 +131,17 @@ public final class SchedulerGateway implements AutoCloseable {
 
   /** Failures another attempt may cure: unreachable nodes, and asks lost while shards move. */
   static boolean isTransient(DfException e) {
-    return isUnreachable(e) || e.code() == Code.UnknownError || e.code() == Code.SchedError;
+    return isUnreachable(e) || lostInTheFleet(e);
+  }
+
+  /**
+   * A scheduler node answered, but with a failure of the fleet rather than of the request: most
+   * often an ask that sharding dropped or held too long while the task's shard moved (a node
+   * leaving or joining). Asking again reaches the shard at its new home.
+   */
+  static boolean lostInTheFleet(DfException e) {
+    return e.code() == Code.RequestTimeOut || e.code() == Code.UnknownError
+        || e.code() == Code.SchedError;
   }
 
   public CompletionStage<Empty> announce(TaskMeta meta, int attempts) {
@@ -140,9 +156,14 @@ public final class SchedulerGateway implements AutoCloseable {
     return callWithRetry(SchedulerRpc.ANNOUNCE_TASK, req, attempts);
   }
 
+  /**
+   * A stat is cheap and read-only, so one lost in a moving fleet is asked again. When no node is
+   * reachable at all it fails at once (callers should not wait on a fleet that is down).
+   */
   public CompletionStage<Task> stat(String taskId) {
-    return whileSettling(() -> call(SchedulerRpc.STAT_TASK,
-        StatTaskRequest.newBuilder().setTaskId(taskId).build()), 3);
+    StatTaskRequest req = StatTaskRequest.newBuilder().setTaskId(taskId).build();
+    return whileSettling(() -> callWithRetry(SchedulerRpc.STAT_TASK, req, 3,
+        SchedulerGateway::lostInTheFleet), 3);
   }
 
   /** Called by the announcer when the scheduler fleet's membership changed. */

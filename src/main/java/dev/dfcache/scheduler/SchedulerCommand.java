@@ -13,13 +13,14 @@ import picocli.CommandLine.Option;
 /** {@code scheduler}: starts one scheduler node; flags override {@code dfcache.scheduler} keys. */
 @Command(name = "scheduler", mixinStandardHelpOptions = true,
     description = {
-        "One node of the dfcache scheduler fleet, a Pekko cluster: hosts the task entities",
-        "placed on it by consistent hashing and serves scheduler.Scheduler and",
-        "dfcache.PeerScheduler over gRPC. With no --seed-nodes it forms a cluster of its own.",
-        "With --bootstrap kubernetes it finds the other scheduler pods through the Kubernetes API",
-        "(pekko-management cluster bootstrap) instead of seed nodes.",
-        "GET /metrics (Prometheus) and /healthz are served on the gRPC port; /ready and /alive on",
-        "the management port."})
+        // one string per paragraph: picocli wraps it to the terminal's 80 columns
+        "One node of the dfcache scheduler fleet, a Pekko cluster: hosts the task entities placed "
+            + "on it by consistent hashing (with bounded loads) and serves scheduler.Scheduler and "
+            + "dfcache.PeerScheduler over gRPC. With no --seed-nodes it forms a cluster of its own.",
+        "With --bootstrap kubernetes it finds the other scheduler pods through the Kubernetes API "
+            + "(pekko-management cluster bootstrap) instead of seed nodes.",
+        "GET /metrics (Prometheus) and /healthz are served on the gRPC port; /ready and /alive on "
+            + "the management port."})
 public final class SchedulerCommand implements Callable<Integer> {
   @Option(names = "--host", paramLabel = "IP", description = "address to bind and advertise")
   String host;

@@ -200,7 +200,7 @@ public final class SchedulerNode implements AutoCloseable {
         Entity.of(TaskEntity.TYPE_KEY, ctx -> TaskEntity.create(ctx, handoff))
             .withRole(SchedulerSettings.ROLE)
             .withMessageExtractor(new TaskShards<TaskEntity.Command>(s.shards()))
-            .withAllocationStrategy(new ConsistentHashingAllocationStrategy(s.virtualNodes()))
+            .withAllocationStrategy(new ConsistentHashingAllocationStrategy(s.virtualNodes(), s.shards()))
             .withStopMessage(new TaskEntity.HandOff()));
   }
 

@@ -1,7 +1,7 @@
 package dev.dfcache.scheduler;
 
 import dev.dfcache.cluster.CborSerializable;
-import dev.dfcache.cluster.ConsistentHashRing;
+import dev.dfcache.cluster.ShardPlacement;
 import dev.dfcache.cluster.TaskShards;
 import java.util.HashMap;
 import java.util.Map;
@@ -43,6 +43,9 @@ public final class TaskHandoff {
   private final int shards;
   private final int virtualNodes;
   private final String role;
+  /** The placement for the last set of candidate nodes: computed once per hand-off, not per task. */
+  private Map<String, Address> placementKeys = Map.of();
+  private Map<String, Address> placement = Map.of();
 
   public TaskHandoff(ActorSystem<?> system, int shards, int virtualNodes, String role) {
     this.system = system;
@@ -89,9 +92,17 @@ public final class TaskHandoff {
   }
 
   /**
-   * The node that will own the task's shard: the ring owner among the reachable Up members,
+   * The node that will own the task's shard: its placement among the reachable Up members,
    * without this node when it is shutting down. Null when that is this node (nothing moves).
    */
+  private synchronized Map<String, Address> placementFor(Map<String, Address> candidates) {
+    if (!candidates.equals(placementKeys)) {
+      placement = ShardPlacement.place(candidates, shards, virtualNodes);
+      placementKeys = candidates;
+    }
+    return placement;
+  }
+
   Address nextOwner(String taskId) {
     ClusterEvent.CurrentClusterState state = cluster.state();
     Address self = cluster.selfMember().address();
@@ -108,8 +119,7 @@ public final class TaskHandoff {
     if (candidates.isEmpty()) {
       return null;
     }
-    Address owner = new ConsistentHashRing<>(candidates, virtualNodes)
-        .ownerOf(TaskShards.shardOf(taskId, shards));
-    return owner.equals(self) ? null : owner;
+    Address owner = placementFor(candidates).get(TaskShards.shardOf(taskId, shards));
+    return owner == null || owner.equals(self) ? null : owner;
   }
 }

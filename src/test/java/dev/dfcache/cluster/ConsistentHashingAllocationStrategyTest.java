@@ -44,7 +44,7 @@ class ConsistentHashingAllocationStrategyTest {
   }
 
   static ConsistentHashingAllocationStrategy strategy() {
-    return new ConsistentHashingAllocationStrategy(160, keys::get);
+    return new ConsistentHashingAllocationStrategy(160, SHARDS, keys::get);
   }
 
   static IndexedSeq<String> seq(List<String> shards) {
@@ -76,7 +76,7 @@ class ConsistentHashingAllocationStrategyTest {
     List<ActorRef> regions = List.of(region("a:1"), region("b:2"), region("c:3"));
     Map<ActorRef, List<String>> alloc = allocateAll(strategy(), regions);
     for (List<String> shards : alloc.values()) {
-      assertTrue(shards.size() > SHARDS * 0.25 && shards.size() < SHARDS * 0.42,
+      assertTrue(shards.size() > SHARDS * 0.25 && shards.size() <= SHARDS / 3.0 * 1.1 + 1,
           "uneven: " + shards.size() + " of " + SHARDS);
     }
   }
@@ -93,14 +93,15 @@ class ConsistentHashingAllocationStrategyTest {
     Set<String> move = s.shardsToMove(view(alloc), Set.of());
     double share = move.size() / (double) SHARDS;
     assertTrue(share > 0.25 * 0.6 && share < 0.25 * 1.4, "moved " + share);
-    // Every moved shard is one the newcomer now owns on the ring.
-    List<ActorRef> four = new ArrayList<>(three);
-    four.add(newcomer);
+    // Almost every moved shard goes to the newcomer; the load bound may shift a few more.
+    int toNewcomer = 0;
     for (String shard : move) {
       ActorRef owner = Await.result(s.allocateShard(newcomer, shard, view(alloc)),
           Duration.create(1, TimeUnit.SECONDS));
-      assertEquals(newcomer, owner);
+      toNewcomer += owner.equals(newcomer) ? 1 : 0;
     }
+    assertTrue(move.size() - toNewcomer <= SHARDS * 0.05,
+        (move.size() - toNewcomer) + " of " + move.size() + " moves were between old nodes");
     assertEquals(Set.of(), s.shardsToMove(view(alloc), Set.of("1")),
         "no new rebalance while one is in progress");
   }
@@ -120,8 +121,23 @@ class ConsistentHashingAllocationStrategyTest {
       reallocated.add(shard);
     }
     s.shardsToMove(view(alloc), Set.of());
-    assertEquals(Set.of(), s.shardsToMove(view(alloc), Set.of()),
-        "survivors' shards stay where they are");
+    Set<String> shifted = s.shardsToMove(view(alloc), Set.of());
+    assertTrue(shifted.size() <= SHARDS * 0.05,
+        "survivors' shards mostly stay where they are; " + shifted.size() + " moved");
     assertEquals(new HashSet<>(orphans), reallocated);
+    // after those moves the placement is settled: nothing more to move
+    apply(s, alloc, shifted);
+    assertEquals(Set.of(), s.shardsToMove(view(alloc), Set.of()));
+  }
+
+  /** Moves the shards as the coordinator does: stop where they are, allocate anew. */
+  static void apply(ConsistentHashingAllocationStrategy s, Map<ActorRef, List<String>> alloc,
+      Set<String> move) throws Exception {
+    alloc.values().forEach(list -> list.removeAll(move));
+    for (String shard : move) {
+      ActorRef owner = Await.result(s.allocateShard(alloc.keySet().iterator().next(), shard,
+          view(alloc)), Duration.create(1, TimeUnit.SECONDS));
+      alloc.get(owner).add(shard);
+    }
   }
 }

@@ -80,22 +80,26 @@ class SchedulerFailoverIT {
 
   /** A stat of task t through a daemon that does not hold it, so the scheduler must answer. */
   boolean remoteStat(int t) {
+    return remoteStatError(t) == null;
+  }
+
+  /** As {@link #remoteStat}, but says why it failed (null: it did not). */
+  String remoteStatError(int t) {
     try {
       DaemonRpc.STAT_TASK.call(ch(daemons.get((t + 1) % 3)), StatTaskRequest.newBuilder()
           .setUrl(TaskIds.urlForCid("t" + t)).build(), CALL);
-      return true;
+      return null;
     } catch (RuntimeException e) {
-      lastError = "stat t" + t + ": " + e.getMessage();
-      return false;
+      return "stat t" + t + ": " + e.getMessage();
     }
   }
-
-  volatile String lastError = "";
 
   /** Continuous stats and exports from 4 threads; failures are recorded with their times. */
   final class Load implements AutoCloseable {
     final AtomicBoolean running = new AtomicBoolean(true);
     final ConcurrentLinkedQueue<Long> failures = new ConcurrentLinkedQueue<>();
+    /** What each failed call said, in order, so that a failure names its cause. */
+    final ConcurrentLinkedQueue<String> reasons = new ConcurrentLinkedQueue<>();
     final AtomicLong calls = new AtomicLong();
     final List<Thread> threads = new ArrayList<>();
     final AtomicLong exportSeq = new AtomicLong();
@@ -105,10 +109,12 @@ class SchedulerFailoverIT {
         Thread th = new Thread(() -> {
           while (running.get()) {
             int t = ThreadLocalRandom.current().nextInt(TASKS);
-            boolean ok = ThreadLocalRandom.current().nextInt(10) == 0 ? export(t) : remoteStat(t);
+            String error = ThreadLocalRandom.current().nextInt(10) == 0
+                ? exportError(t) : remoteStatError(t);
             calls.incrementAndGet();
-            if (!ok) {
+            if (error != null) {
               failures.add(System.nanoTime());
+              reasons.add(error);
             }
           }
         });
@@ -117,15 +123,14 @@ class SchedulerFailoverIT {
       }
     }
 
-    boolean export(int t) {
+    String exportError(int t) {
       Path out = work.resolve("load-" + exportSeq.incrementAndGet());
       try {
         DaemonRpc.EXPORT_TASK.call(ch(daemons.get((t + 2) % 3)), ExportTaskRequest.newBuilder()
             .setUrl(TaskIds.urlForCid("t" + t)).setOutput(out.toString()).build(), CALL);
-        return true;
+        return null;
       } catch (RuntimeException e) {
-        lastError = "export t" + t + ": " + e.getMessage();
-        return false;
+        return "export t" + t + ": " + e.getMessage();
       } finally {
         out.toFile().delete();
       }
@@ -183,9 +188,10 @@ class SchedulerFailoverIT {
       double stopped = (System.nanoTime() - leftAt) / 1e9;
       Thread.sleep(8000);
       long failedDuringLeave = load.failures.size() - before;
+      List<String> reasons = load.reasons.stream().skip(before).toList();
       System.out.printf("graceful leave took %.1f s; %d of %d calls under load failed during it"
-          + " (last: %s)%n", stopped, failedDuringLeave, load.calls.get(), lastError);
-      assertEquals(0, failedDuringLeave, "calls failed during a graceful leave");
+          + " %s%n", stopped, failedDuringLeave, load.calls.get(), reasons);
+      assertEquals(0, failedDuringLeave, "calls failed during a graceful leave: " + reasons);
     }
     for (int t = 0; t < TASKS; t++) {
       assertTrue(remoteStat(t), "task " + t + " after both");
