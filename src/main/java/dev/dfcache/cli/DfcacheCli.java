@@ -18,8 +18,11 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,9 +41,10 @@ import picocli.CommandLine.ScopeType;
     description = {
         "Put files into a P2P cache and get them out on any node, through the local dfdaemon.",
         "",
-        "A file is named by a content id (-i/--cid) and an optional tag (-t/--tag): the same pair",
-        "names the same task on every node. Other peers download it piece by piece from every",
-        "peer that holds it, and serve what they have to the next ones."},
+        // one string per paragraph: picocli wraps it to the terminal's 80 columns
+        "A file is named by a content id (-i/--cid) and an optional tag (-t/--tag): the same pair "
+            + "names the same task on every node. Other peers download it piece by piece from "
+            + "every peer that holds it, and serve what they have to the next ones."},
     footer = {
         "",
         "Examples:",
@@ -49,11 +53,23 @@ import picocli.CommandLine.ScopeType;
         "  dfcache export -i model-v3 -O /tmp/model.bin  get it (from local cache or peers)",
         "  dfcache delete -i model-v3                    drop this node's copy",
         "",
-        "The daemon address comes from --daemon, else $DFCACHE_DAEMON, else 127.0.0.1:65000."},
-    subcommands = {
-        DfcacheCli.Stat.class, DfcacheCli.Import.class, DfcacheCli.Export.class,
-        DfcacheCli.Delete.class, CommandLine.HelpCommand.class})
+        "The daemon address comes from --daemon, else $DFCACHE_DAEMON, else 127.0.0.1:65000."})
 public final class DfcacheCli {
+  /**
+   * The commands, registered by {@link #commandLine}: only the one being run when it is known.
+   * Picocli reads every registered command's annotations up front, and that is a third of the
+   * CLI's start-up.
+   */
+  static final Map<String, Supplier<Object>> COMMANDS = commands();
+
+  private static Map<String, Supplier<Object>> commands() {
+    Map<String, Supplier<Object>> m = new LinkedHashMap<>();
+    m.put("stat", Stat::new);
+    m.put("import", Import::new);
+    m.put("export", Export::new);
+    m.put("delete", Delete::new);
+    return m;
+  }
 
   static final String DEFAULT_DAEMON = "127.0.0.1:65000";
 
@@ -250,8 +266,36 @@ public final class DfcacheCli {
     }
   }
 
-  public static int run(String... args) {
+  /** The command line with the command named in {@code args}, or with all (help, typos). */
+  static CommandLine commandLine(String... args) {
     CommandLine cl = new CommandLine(new DfcacheCli());
+    String chosen = commandNameIn(args);
+    for (Map.Entry<String, Supplier<Object>> c : COMMANDS.entrySet()) {
+      if (chosen == null || chosen.equals(c.getKey())) {
+        cl.addSubcommand(c.getKey(), c.getValue().get());
+      }
+    }
+    if (chosen == null) {
+      cl.addSubcommand("help", new CommandLine.HelpCommand());
+    }
+    return cl;
+  }
+
+  /** The first argument that names a command, skipping --daemon's value; null if none does. */
+  static String commandNameIn(String... args) {
+    for (int i = 0; i < args.length; i++) {
+      String a = args[i];
+      if (a.equals("--daemon")) {
+        i++;
+      } else if (!a.startsWith("-")) {
+        return COMMANDS.containsKey(a) ? a : null;
+      }
+    }
+    return null;
+  }
+
+  public static int run(String... args) {
+    CommandLine cl = commandLine(args);
     cl.setParameterExceptionHandler((ex, a) -> {
       PrintWriter err = ex.getCommandLine().getErr();
       err.println("Error: " + ex.getMessage());
