@@ -2,10 +2,12 @@ package dev.dfcache.daemon;
 
 import com.typesafe.config.Config;
 import dev.dfcache.api.dfdaemon.DaemonHandlerFactory;
+import dev.dfcache.rpc.WholeRequests;
 import com.typesafe.config.ConfigFactory;
 import dev.dfcache.common.GrpcErrors;
 import dev.dfcache.common.HostPort;
 import java.util.Map;
+import java.util.Set;
 import org.apache.pekko.http.javadsl.settings.ServerSettings;
 import dev.dfcache.common.PeerEndpoint;
 import dev.dfcache.metrics.DaemonMetrics;
@@ -95,7 +97,8 @@ public final class DaemonNode implements AutoCloseable {
           system.systemActorOf(PeerTaskManager.create(env), "downloads", Props.empty());
       DaemonService service = new DaemonService(env, downloads);
       ServerBinding grpc = Http.get(system).newServerAt(s.host(), s.grpcPort())
-          .bind(DaemonHandlerFactory.create(service, GrpcErrors.handler(), system))
+          .bind(WholeRequests.of(DaemonHandlerFactory.create(service, GrpcErrors.handler(), system),
+              Set.of("/dfdaemon.Daemon/SyncPieceTasks"), system))
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
       system.systemActorOf(Announcer.create(env), "announcer", Props.empty());
       scrubInBackground(env);

@@ -13,6 +13,7 @@ import dev.dfcache.common.HostPort;
 import dev.dfcache.metrics.GrpcCallMetrics;
 import dev.dfcache.metrics.MetricsEndpoint;
 import dev.dfcache.metrics.SchedulerMetrics;
+import dev.dfcache.rpc.WholeRequests;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -121,9 +122,11 @@ public final class SchedulerNode implements AutoCloseable {
       SchedulerService service = new SchedulerService(system, hosts,
           new FleetGeneration(cluster, SchedulerSettings.ROLE), activity, s.askTimeout());
       Function<HttpRequest, CompletionStage<HttpResponse>> grpc =
-          GrpcCallMetrics.of(metrics, GRPC_METHODS).instrument(ServiceHandler.concatOrNotFound(
-              SchedulerHandlerFactory.partial(service, Scheduler.name, system),
-              PeerSchedulerHandlerFactory.partial(service, PeerScheduler.name, system)));
+          GrpcCallMetrics.of(metrics, GRPC_METHODS).instrument(WholeRequests.of(
+              ServiceHandler.concatOrNotFound(
+                  SchedulerHandlerFactory.partial(service, Scheduler.name, system),
+                  PeerSchedulerHandlerFactory.partial(service, PeerScheduler.name, system)),
+              Set.of(), system));
       ServerBinding binding = Http.get(system)
           .newServerAt(s.host(), s.grpcPort())
           .bind((Function<HttpRequest, CompletionStage<HttpResponse>>)
