@@ -91,10 +91,7 @@ public final class TaskHandoff {
         .tell(new Deliver(taskId, state), ActorRef.noSender());
   }
 
-  /**
-   * The node that will own the task's shard: its placement among the reachable Up members,
-   * without this node when it is shutting down. Null when that is this node (nothing moves).
-   */
+  /** Entities hand over concurrently (one per task), so the cached placement is guarded. */
   private synchronized Map<String, Address> placementFor(Map<String, Address> candidates) {
     if (!candidates.equals(placementKeys)) {
       placement = ShardPlacement.place(candidates, shards, virtualNodes);
@@ -103,6 +100,10 @@ public final class TaskHandoff {
     return placement;
   }
 
+  /**
+   * The node that will own the task's shard: its placement among the reachable Up members,
+   * without this node when it is shutting down. Null when that is this node (nothing moves).
+   */
   Address nextOwner(String taskId) {
     ClusterEvent.CurrentClusterState state = cluster.state();
     Address self = cluster.selfMember().address();
