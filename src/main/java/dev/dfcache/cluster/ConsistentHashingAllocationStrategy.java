@@ -31,18 +31,15 @@ public final class ConsistentHashingAllocationStrategy
   public static final int DEFAULT_VIRTUAL_NODES = 160;
 
   private final int virtualNodes;
-  private final int shards;
+  private final ShardPlacement<ActorRef> placement;
   private Function<ActorRef, String> regionKey;
-  /** The placement for the last set of regions seen: it only changes when they change. */
-  private Map<String, ActorRef> placementKeys = Map.of();
-  private Map<String, ActorRef> placement = Map.of();
   /** The regions seen by the previous rebalance round; moves wait until they hold still. */
   private Set<ActorRef> regionsLastRound = Set.of();
 
   /** For {@code shards} shards named "0" .. shards-1, as {@code TaskShards} names them. */
   public ConsistentHashingAllocationStrategy(int virtualNodes, int shards) {
     this.virtualNodes = virtualNodes;
-    this.shards = shards;
+    this.placement = new ShardPlacement<>(shards, virtualNodes);
   }
 
   /** For tests: regions keyed by a given function instead of their node addresses. */
@@ -68,7 +65,7 @@ public final class ConsistentHashingAllocationStrategy
   @Override
   public Future<ActorRef> allocateShard(ActorRef requester, String shardId,
       Map<ActorRef, IndexedSeq<String>> current) {
-    return Futures.successful(ownerOf(shardId, current));
+    return Futures.successful(ownerOf(shardId, regionsByKey(current)));
   }
 
   @Override
@@ -91,11 +88,12 @@ public final class ConsistentHashingAllocationStrategy
     if (regionsChanged || !rebalanceInProgress.isEmpty() || current.size() < 2) {
       return move;
     }
+    Map<String, ActorRef> regions = regionsByKey(current);
     for (Map.Entry<ActorRef, IndexedSeq<String>> e : current.entrySet()) {
       scala.collection.Iterator<String> it = e.getValue().iterator();
       while (it.hasNext()) {
         String shard = it.next();
-        if (!ownerOf(shard, current).equals(e.getKey())) {
+        if (!ownerOf(shard, regions).equals(e.getKey())) {
           move.add(shard);
         }
       }
@@ -103,7 +101,8 @@ public final class ConsistentHashingAllocationStrategy
     return move;
   }
 
-  private ActorRef ownerOf(String shardId, Map<ActorRef, IndexedSeq<String>> current) {
+  /** The regions keyed as the ring places them: by their node's address. */
+  private Map<String, ActorRef> regionsByKey(Map<ActorRef, IndexedSeq<String>> current) {
     if (regionKey == null) {
       throw new IllegalStateException("strategy not started");
     }
@@ -111,12 +110,12 @@ public final class ConsistentHashingAllocationStrategy
     for (ActorRef region : current.keySet()) {
       byKey.put(regionKey.apply(region), region);
     }
-    if (!byKey.equals(placementKeys)) {
-      placement = ShardPlacement.place(byKey, shards, virtualNodes);
-      placementKeys = byKey;
-    }
-    ActorRef owner = placement.get(shardId);
+    return byKey;
+  }
+
+  private ActorRef ownerOf(String shardId, Map<String, ActorRef> regions) {
+    ActorRef owner = placement.of(regions).get(shardId);
     // a shard id outside 0..shards-1 would be a misconfiguration: still give it a home
-    return owner != null ? owner : new ConsistentHashRing<>(byKey, virtualNodes).ownerOf(shardId);
+    return owner != null ? owner : new ConsistentHashRing<>(regions, virtualNodes).ownerOf(shardId);
   }
 }

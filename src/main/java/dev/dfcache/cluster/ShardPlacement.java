@@ -15,24 +15,42 @@ import java.util.Map;
  * leaving still moves about 1/N of the shards; the bound moves a few more (about 2 of 128 on
  * average for a join plus a leave with 3-4 nodes), which the hand-off carries like any other.
  */
-public final class ShardPlacement {
+public final class ShardPlacement<N> {
   /** How far over its fair share a node may go before shards overflow to the next node. */
   public static final double SLACK = 0.1;
 
-  private ShardPlacement() {}
+  private final int shards;
+  private final int virtualNodes;
+  /** The placement for the last set of nodes asked about: it changes only when they do. */
+  private Map<String, N> lastNodes = Map.of();
+  private Map<String, N> last = Map.of();
+
+  public ShardPlacement(int shards, int virtualNodes) {
+    this.shards = shards;
+    this.virtualNodes = virtualNodes;
+  }
+
+  /** {@link #place} for these nodes, computed again only when the nodes differ from last time. */
+  public synchronized Map<String, N> of(Map<String, N> nodesByKey) {
+    if (!nodesByKey.equals(lastNodes)) {
+      last = place(nodesByKey, shards, virtualNodes);
+      lastNodes = Map.copyOf(nodesByKey);
+    }
+    return last;
+  }
 
   /** The owner of each shard id ("0" .. shards-1) among the nodes, keyed as the ring keys them. */
-  public static <N> Map<String, N> place(Map<String, N> nodesByKey, int shards, int virtualNodes) {
+  public static <T> Map<String, T> place(Map<String, T> nodesByKey, int shards, int virtualNodes) {
     if (nodesByKey.isEmpty()) {
       throw new IllegalArgumentException("no nodes to place shards on");
     }
-    ConsistentHashRing<N> ring = new ConsistentHashRing<>(nodesByKey, virtualNodes);
+    ConsistentHashRing<T> ring = new ConsistentHashRing<>(nodesByKey, virtualNodes);
     int capacity = capacity(shards, nodesByKey.size());
-    Map<N, Integer> load = new HashMap<>();
-    Map<String, N> owners = new HashMap<>(shards * 2);
+    Map<T, Integer> load = new HashMap<>();
+    Map<String, T> owners = new HashMap<>(shards * 2);
     for (int shard = 0; shard < shards; shard++) {
       String id = Integer.toString(shard);
-      N owner = ring.ownerWithRoom(id, n -> load.getOrDefault(n, 0) < capacity);
+      T owner = ring.ownerWithRoom(id, n -> load.getOrDefault(n, 0) < capacity);
       load.merge(owner, 1, Integer::sum);
       owners.put(id, owner);
     }

@@ -286,12 +286,13 @@ final class PeerTaskDownload {
     if (limitBytesPerSecond > 0) {
       // Starts empty and holds one piece at most: S bytes never take less than S/limit (a
       // throttle's initial burst let a 256 MiB export at 100 MiB/s finish in 0.94 of that).
-      TokenBucket exportLimit = TokenBucket.startingEmpty(limitBytesPerSecond, layout.pieceSize());
-      pieces = pieces.mapAsync(1, n -> exportLimit.acquire(layout.sizeOf(n)).thenApply(v -> n));
+      pieces = pieces.via(TokenBucket.startingEmpty(limitBytesPerSecond, layout.pieceSize())
+          .pace(layout::sizeOf));
+    }
+    if (env.downloadLimit() != null) {
+      pieces = pieces.via(env.downloadLimit().pace(layout::sizeOf));
     }
     return pieces
-        .mapAsync(1, n -> env.downloadLimit() == null ? CompletableFuture.completedFuture(n)
-            : env.downloadLimit().acquire(layout.sizeOf(n)).thenApply(v -> n))
         .mapAsyncUnordered(parallelism, n -> fetchPiece(task, n, 1, System.nanoTime()))
         .groupedWithin(64, Duration.ofMillis(200))
         .mapAsync(1, batch -> batch.size() == layout.pieceCount()

@@ -41,17 +41,15 @@ public final class TaskHandoff {
   private final ActorSystem<?> system;
   private final Cluster cluster;
   private final int shards;
-  private final int virtualNodes;
   private final String role;
-  /** The placement for the last set of candidate nodes: computed once per hand-off, not per task. */
-  private Map<String, Address> placementKeys = Map.of();
-  private Map<String, Address> placement = Map.of();
+  /** Computed once per set of candidate nodes (one hand-off), not once per task. */
+  private final ShardPlacement<Address> placement;
 
   public TaskHandoff(ActorSystem<?> system, int shards, int virtualNodes, String role) {
     this.system = system;
     this.cluster = Cluster.get(system);
     this.shards = shards;
-    this.virtualNodes = virtualNodes;
+    this.placement = new ShardPlacement<>(shards, virtualNodes);
     this.role = role;
   }
 
@@ -91,15 +89,6 @@ public final class TaskHandoff {
         .tell(new Deliver(taskId, state), ActorRef.noSender());
   }
 
-  /** Entities hand over concurrently (one per task), so the cached placement is guarded. */
-  private synchronized Map<String, Address> placementFor(Map<String, Address> candidates) {
-    if (!candidates.equals(placementKeys)) {
-      placement = ShardPlacement.place(candidates, shards, virtualNodes);
-      placementKeys = candidates;
-    }
-    return placement;
-  }
-
   /**
    * The node that will own the task's shard: its placement among the reachable Up members,
    * without this node when it is shutting down. Null when that is this node (nothing moves).
@@ -120,7 +109,7 @@ public final class TaskHandoff {
     if (candidates.isEmpty()) {
       return null;
     }
-    Address owner = placementFor(candidates).get(TaskShards.shardOf(taskId, shards));
+    Address owner = placement.of(candidates).get(TaskShards.shardOf(taskId, shards));
     return owner == null || owner.equals(self) ? null : owner;
   }
 }

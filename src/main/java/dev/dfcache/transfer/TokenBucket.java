@@ -3,6 +3,9 @@ package dev.dfcache.transfer;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToLongFunction;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.Flow;
 
 /**
  * A rate limit shared by many streams (all uploads of a daemon, all its downloads): each caller
@@ -54,6 +57,11 @@ public final class TokenBucket {
     }
     return CompletableFuture.runAsync(() -> {},
         CompletableFuture.delayedExecutor(waitNanos, TimeUnit.NANOSECONDS));
+  }
+
+  /** A stream stage that lets each element through once its {@code bytesOf} bytes may go. */
+  public <T> Flow<T, T, NotUsed> pace(ToLongFunction<T> bytesOf) {
+    return Flow.<T>create().mapAsync(1, e -> acquire(bytesOf.applyAsLong(e)).thenApply(v -> e));
   }
 
   /** A bucket for a limit in bytes/s, or null when the limit is 0 (none). */

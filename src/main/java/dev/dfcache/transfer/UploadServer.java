@@ -132,7 +132,7 @@ public final class UploadServer implements Function<HttpRequest, CompletionStage
   private Source<ByteString, NotUsed> body(ServableTask task, long start, long end) {
     Source<ByteString, NotUsed> chunks = PieceRangeSource.of(task.dataFile(), start, end);
     if (uploadLimit != null) {
-      chunks = chunks.mapAsync(1, c -> uploadLimit.acquire(c.size()).thenApply(v -> c));
+      chunks = chunks.via(uploadLimit.pace(ByteString::size));
     }
     return chunks
         .map(c -> {
