@@ -10,6 +10,7 @@ import dev.dfcache.api.dfdaemon.ImportTaskRequest;
 import dev.dfcache.api.dfdaemon.StatTaskRequest;
 import dev.dfcache.api.scheduler.AnnounceTaskRequest;
 import dev.dfcache.api.scheduler.PeerHost;
+import dev.dfcache.bench.BenchProcesses.Host;
 import dev.dfcache.bench.BenchProcesses.Node;
 import dev.dfcache.common.Digests;
 import dev.dfcache.common.HostPort;
@@ -35,8 +36,9 @@ import java.util.concurrent.Semaphore;
 
 /**
  * {@code bin/bench}: dfcache against the seed's figures and against baselines measured in the same
- * run (cp for import, nginx + curl for export), with real processes on 127.0.0.1. Prints a table
- * and writes bench-results.json. Timings are only ever reported here, never asserted in tests.
+ * run (cp for import, nginx + curl for export), with real processes on 127.0.0.1 (and, for the
+ * swarm as root, in network namespaces with tc caps: {@link NetnsHosts}). Prints a table and
+ * writes bench-results.json. Timings are only ever reported here, never asserted in tests.
  */
 public final class Bench {
   static final long MIB = 1 << 20;
@@ -324,44 +326,137 @@ public final class Bench {
 
   // ---------------------------------------------------------------- swarm
 
+  /**
+   * One swarm: N downloaders export a task of S bytes from a seed at the same time, every host's
+   * upload capped at B bytes/s. The P2P bound is S/B (each piece leaves the seed about once, the
+   * downloaders pass it on to each other); one source would take N*S/B.
+   */
+  private record SwarmCase(String id, String label, int downloaders, long size, long cap,
+      String capBy) {}
+
+  /**
+   * Where a swarm runs: the scheduler's host, the seed's then the downloaders' hosts, flags for
+   * every daemon, and the seed's interface counter of bytes sent (null: none to read).
+   */
+  private record SwarmHosts(Host scheduler, List<Host> peers, List<String> daemonFlags,
+      SentBytes seedSent) {}
+
+  private interface SentBytes {
+    long read() throws Exception;
+  }
+
   void swarm() throws Exception {
-    int downloaders = quick ? 4 : 8;
+    String why = NetnsHosts.whyUnavailable();
+    if (why == null) {
+      NetnsHosts.removeAll(); // what a killed run left, before it can slow down the first swarm
+    }
+    // On 127.0.0.1, every daemon's own upload limiter is the cap (the figure of earlier runs).
+    int n = quick ? 4 : 8;
     long size = quick ? 128 * MIB : 512 * MIB;
     long cap = 50 * MIB;
-    String opts = System.getenv().getOrDefault("BENCH_SWARM_JAVA_OPTS",
-        "-Xms64m -Xmx384m -XX:+UseSerialGC");
-    try (BenchProcesses procs = new BenchProcesses(jar, work, opts)) {
-      Node scheduler = procs.scheduler("scheduler-swarm", BenchProcesses.freePort(), List.of());
-      String limit = "--upload-limit=" + cap;
-      Node seed = procs.daemon("swarm-seed", scheduler.grpc(), limit);
-      List<Node> peers = new ArrayList<>();
-      for (int i = 0; i < downloaders; i++) {
-        peers.add(procs.daemon("swarm-" + i, scheduler.grpc(), limit));
+    swarmCase(new SwarmCase("swarm", "swarm: " + human(size) + " to " + n + " peers, upload cap "
+        + human(cap) + "/s", n, size, cap, "daemon --upload-limit"), onLoopback(n, cap));
+
+    // What the network allows: one network namespace per host, its upload capped by tc.
+    long[][] cases = quick ? new long[][] {{64 * MIB, 50}}
+        : new long[][] {{64 * MIB, 50}, {128 * MIB, 100}}; // {S, B in Mbit/s}
+    int downloaders = 6;
+    if (why != null) {
+      System.out.println("  swarm: " + why + ", so no network namespaces: the " + downloaders
+          + "-peer swarms run on 127.0.0.1, capped by the daemons' own --upload-limit, not by tc");
+    }
+    for (long[] c : cases) {
+      long bits = c[1] * 1_000_000;
+      String id = "swarm-" + c[1] + "mbit";
+      String what = human(c[0]) + " to " + downloaders + " peers, ";
+      if (why == null) {
+        try (NetnsHosts hosts = NetnsHosts.create(downloaders + 1, bits)) {
+          System.out.println("  swarm: hosts in " + hosts.describe() + ", each host's upload "
+              + "capped by tc tbf at " + c[1] + " Mbit/s, the scheduler's not");
+          swarmCase(new SwarmCase(id, "swarm netns: " + what + "tc " + c[1] + " Mbit/s",
+              downloaders, c[0], bits / 8, "tc tbf"), inNamespaces(hosts));
+        }
+      } else {
+        swarmCase(new SwarmCase(id, "swarm 127.0.0.1: " + what + "daemon limit " + c[1]
+            + " Mbit/s", downloaders, c[0], bits / 8, "daemon --upload-limit"),
+            onLoopback(downloaders, bits / 8));
       }
-      // A first, smaller swarm warms the ten JVMs up (JIT, connection pools), as the other rows
+    }
+  }
+
+  private static SwarmHosts onLoopback(int downloaders, long cap) {
+    return new SwarmHosts(Host.LOOPBACK, java.util.Collections.nCopies(downloaders + 1,
+        Host.LOOPBACK), List.of("--upload-limit=" + cap), null);
+  }
+
+  /** Host 0 is the seed's; no daemon limit: tc is the cap. */
+  private static SwarmHosts inNamespaces(NetnsHosts hosts) {
+    List<Host> peers = new ArrayList<>();
+    for (int i = 0; i < hosts.count(); i++) {
+      peers.add(hosts.host(i));
+    }
+    return new SwarmHosts(hosts.scheduler(), peers, List.of(), () -> hosts.txBytes(0));
+  }
+
+  private void swarmCase(SwarmCase c, SwarmHosts on) throws Exception {
+    try (BenchProcesses procs = new BenchProcesses(jar, work, swarmOpts())) {
+      Node scheduler = procs.scheduler(on.scheduler(), c.id() + "-scheduler",
+          BenchProcesses.freePort(), List.of());
+      String[] flags = on.daemonFlags().toArray(String[]::new);
+      Node seed = procs.daemon(on.peers().get(0), c.id() + "-seed", scheduler.grpc(), flags);
+      List<Node> peers = new ArrayList<>();
+      for (int i = 1; i <= c.downloaders(); i++) {
+        peers.add(procs.daemon(on.peers().get(i), c.id() + "-" + i, scheduler.grpc(), flags));
+      }
+      // A first, smaller swarm warms the JVMs up (JIT, connection pools), as the other rows
       // are measured warm; then the measured one.
-      swarmOnce(seed, peers, "swarm-warm-up", size / Long.getLong("bench.swarm.warmup.div", 8));
-      long warmUpUploaded = uploadedBytes(seed);
-      Path src = randomFile("swarm-src", size);
-      call(DaemonRpc.IMPORT_TASK, channel(seed), importReq("swarm", src));
+      swarmOnce(seed, peers, c.id() + "-warm-up",
+          c.size() / Long.getLong("bench.swarm.warmup.div", 8));
+      Path src = randomFile(c.id() + "-src", c.size());
+      call(DaemonRpc.IMPORT_TASK, channel(seed), importReq(c.id(), src));
+      long uploaded0 = uploadedBytes(seed);
+      long sent0 = on.seedSent() == null ? 0 : on.seedSent().read();
       long t0 = System.nanoTime();
-      exportEverywhere(peers, "swarm");
+      exportEverywhere(peers, c.id());
       double wall = (System.nanoTime() - t0) / 1e9;
-      double p2p = size / (double) cap;
-      double oneSource = downloaders * p2p;
-      long seedUploaded = uploadedBytes(seed) - warmUpUploaded;
-      String label = "swarm: " + human(size) + " to " + downloaders + " peers, upload cap "
-          + human(cap) + "/s";
-      record(new Row(label + ", wall / (S/B)", String.format(Locale.ROOT, "%.1f s", wall),
-          String.format(Locale.ROOT, "S/B %.1f s, N*S/B %.1f s", p2p, oneSource),
-          ratio(wall / p2p), "<= 1.5"));
-      record(new Row("swarm: importer's upload bytes / S", "", "", ratio(seedUploaded / (double) size),
-          "<= 2"));
-      json.put("swarm", Map.of("size_bytes", size, "downloaders", downloaders,
-          "upload_cap_bytes_s", cap, "wall_s", wall, "p2p_bound_s", p2p,
-          "one_source_s", oneSource, "importer_upload_over_size", seedUploaded / (double) size));
+      // the counter first: reading /metrics makes the seed send a few KB
+      long sent = on.seedSent() == null ? -1 : on.seedSent().read() - sent0;
+      long uploaded = uploadedBytes(seed) - uploaded0;
+      // Under tc, B is the rate of whole frames: TCP/IP and Ethernet headers take ~4.6% of it,
+      // so even a perfect swarm needs ~1.05 S/B.
+      double p2p = c.size() / (double) c.cap();
+      double oneSource = c.downloaders() * p2p;
+      String took = String.format(Locale.ROOT, "%.1f s", wall);
+      record(new Row(c.label() + ", wall / (S/B)", took,
+          String.format(Locale.ROOT, "S/B %.1f s", p2p), ratio(wall / p2p), "<= 1.5"));
+      record(new Row(c.label() + ", wall / one source", took,
+          String.format(Locale.ROOT, "N*S/B %.1f s", oneSource), ratio(wall / oneSource), "< 1"));
+      if (sent >= 0) {
+        record(new Row(c.label() + ", seed's bytes sent / S (eth0 tx_bytes)", human(sent), "",
+            ratio(sent / (double) c.size()), "<= 2"));
+      }
+      record(new Row(c.label() + ", seed's uploaded bytes / S (daemon metric)", human(uploaded),
+          "", ratio(uploaded / (double) c.size()), "<= 2"));
+      Map<String, Object> figures = new LinkedHashMap<>();
+      figures.put("size_bytes", c.size());
+      figures.put("downloaders", c.downloaders());
+      figures.put("upload_cap_bytes_s", c.cap());
+      figures.put("cap_by", c.capBy());
+      figures.put("wall_s", wall);
+      figures.put("p2p_bound_s", p2p);
+      figures.put("one_source_s", oneSource);
+      figures.put("importer_upload_over_size", uploaded / (double) c.size());
+      if (sent >= 0) {
+        figures.put("seed_tx_bytes_over_size", sent / (double) c.size());
+      }
+      json.put(c.id().equals("swarm") ? "swarm" : c.label(), figures);
       Files.delete(src);
     }
+  }
+
+  private static String swarmOpts() {
+    return System.getenv().getOrDefault("BENCH_SWARM_JAVA_OPTS",
+        "-Xms64m -Xmx384m -XX:+UseSerialGC");
   }
 
   private void swarmOnce(Node seed, List<Node> peers, String cid, long size) throws Exception {
@@ -387,7 +482,8 @@ public final class Bench {
   static long uploadedBytes(Node daemon) throws Exception {
     var client = java.net.http.HttpClient.newHttpClient();
     String body = client.send(java.net.http.HttpRequest.newBuilder(
-            java.net.URI.create("http://127.0.0.1:" + daemon.otherPort() + "/metrics")).build(),
+            java.net.URI.create("http://" + daemon.host() + ":" + daemon.otherPort() + "/metrics"))
+            .build(),
         java.net.http.HttpResponse.BodyHandlers.ofString()).body();
     for (String line : body.split("\n")) {
       if (line.startsWith("dfcache_daemon_uploaded_bytes_total ")) {

@@ -13,16 +13,29 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
-/** Scheduler and dfdaemon processes for the benchmark, from the same jar, killed on close. */
+/**
+ * Scheduler and dfdaemon processes for the benchmark, from the same jar, killed on close. Each runs
+ * on a {@link Host}: 127.0.0.1 by default, or an address inside a network namespace
+ * ({@link NetnsHosts}).
+ */
 final class BenchProcesses implements AutoCloseable {
   private final Path jar;
   private final Path work;
   private final List<Node> nodes = new ArrayList<>();
   private final String serverJvmOptions;
 
-  record Node(String name, Process process, int grpcPort, int otherPort) {
+  /**
+   * Where a process runs: the address it binds and advertises, and the command that puts it there
+   * (e.g. {@code ip netns exec dfb-h0}, which execs the JVM, so the process's pid is the JVM's).
+   */
+  record Host(String address, List<String> launcher) {
+    static final Host LOOPBACK = new Host("127.0.0.1", List.of());
+  }
+
+  /** otherPort: the scheduler's cluster port, the daemon's upload port (which serves /metrics). */
+  record Node(String name, Process process, String host, int grpcPort, int otherPort) {
     String grpc() {
-      return "127.0.0.1:" + grpcPort;
+      return host + ":" + grpcPort;
     }
   }
 
@@ -39,36 +52,46 @@ final class BenchProcesses implements AutoCloseable {
   }
 
   Node scheduler(String name, int clusterPort, List<Integer> seedPorts) throws Exception {
+    return scheduler(Host.LOOPBACK, name, clusterPort, seedPorts);
+  }
+
+  /** A scheduler node on {@code on}; seedPorts are cluster ports on the same address. */
+  Node scheduler(Host on, String name, int clusterPort, List<Integer> seedPorts) throws Exception {
     int grpc = freePort();
-    List<String> args = new ArrayList<>(List.of("scheduler", "--host", "127.0.0.1",
+    List<String> args = new ArrayList<>(List.of("scheduler", "--host", on.address(),
         "--grpc-port", "" + grpc, "--cluster-port", "" + clusterPort));
     if (!seedPorts.isEmpty()) {
       args.add("--seed-nodes");
-      args.add(String.join(",", seedPorts.stream().map(p -> "127.0.0.1:" + p).toList()));
+      args.add(String.join(",", seedPorts.stream().map(p -> on.address() + ":" + p).toList()));
     }
-    return start(name, args, "scheduler up", grpc, clusterPort);
+    return start(on, name, args, "scheduler up", grpc, clusterPort);
   }
 
   Node daemon(String name, String schedulers, String... extra) throws Exception {
+    return daemon(Host.LOOPBACK, name, schedulers, extra);
+  }
+
+  Node daemon(Host on, String name, String schedulers, String... extra) throws Exception {
+    // Free on the root namespace's loopback; a namespace of the bench's own has none in use.
     int grpc = freePort();
     int upload = freePort();
-    List<String> args = new ArrayList<>(List.of("dfdaemon", "--host", "127.0.0.1",
+    List<String> args = new ArrayList<>(List.of("dfdaemon", "--host", on.address(),
         "--grpc-port", "" + grpc, "--upload-port", "" + upload,
         "--data-dir", work.resolve(name).toString(), "--schedulers", schedulers));
     args.addAll(List.of(extra));
-    return start(name, args, "dfdaemon ready", grpc, upload);
+    return start(on, name, args, "dfdaemon ready", grpc, upload);
   }
 
-  private Node start(String name, List<String> args, String ready, int grpc, int other)
+  private Node start(Host on, String name, List<String> args, String ready, int grpc, int other)
       throws Exception {
-    List<String> cmd = new ArrayList<>();
+    List<String> cmd = new ArrayList<>(on.launcher());
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(List.of(serverJvmOptions.split("\\s+")));
     cmd.addAll(List.of("-jar", jar.toString()));
     cmd.addAll(args);
     Path log = work.resolve(name + ".log");
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    Node node = new Node(name, p, grpc, other);
+    Node node = new Node(name, p, on.address(), grpc, other);
     nodes.add(node);
     CompletableFuture<Void> up = new CompletableFuture<>();
     Thread pump = new Thread(() -> {

@@ -6,7 +6,7 @@ import dev.dfcache.api.common.Code;
  * A failure with a Dragonfly error code (API.md "Errors"). Services turn it into gRPC status
  * UNKNOWN with message {@code [<code>]<text>} and a GrpcDfError detail; the CLI prints its text.
  */
-public final class DfException extends RuntimeException {
+public class DfException extends RuntimeException {
   private final Code code;
 
   public DfException(Code code, String message) {

@@ -71,7 +71,8 @@ public final class Announcer extends AbstractBehavior<Announcer.Command> {
 
   private Behavior<Command> onTick() {
     getContext().getLog().debug("heartbeat tick");
-    getContext().pipeToSelf(env.gateway().heartbeat(env.store().all().size()),
+    getContext().pipeToSelf(env.gateway().heartbeat(env.store().all().size(),
+            env.settings().maxConcurrentUploads(), env.uploads().activeUploads()),
         (r, t) -> new HeartbeatAnswered(t == null ? r.getGeneration() : null, t));
     return this;
   }

@@ -61,6 +61,19 @@ public final class DaemonCommand implements Callable<Integer> {
       description = "bytes the cache may hold, e.g. 50GiB (0 = none: GC watches the disk)")
   String storeQuota;
 
+  @Option(names = "--idc", paramLabel = "IDC",
+      description = "this host's IDC: downloads prefer parents in the same one (env DFCACHE_IDC)")
+  String idc;
+
+  @Option(names = "--location", paramLabel = "REGION[|ZONE...]",
+      description = "this host's location, wide to narrow: downloads prefer parents in the same "
+          + "region (env DFCACHE_LOCATION)")
+  String location;
+
+  @Option(names = "--requests-per-parent", paramLabel = "N",
+      description = "piece requests one download keeps in flight per parent (default 3)")
+  Integer requestsPerParent;
+
   @Override
   public Integer call() throws Exception {
     Config config = new FlagOverlay("dfcache.daemon")
@@ -75,6 +88,9 @@ public final class DaemonCommand implements Callable<Integer> {
         .putIfSet("download-limit", downloadLimit == null ? null : Units.parseBytes(downloadLimit))
         .putIfSet("max-concurrent-uploads", maxUploads)
         .putIfSet("store-quota", storeQuota == null ? null : Units.parseBytes(storeQuota))
+        .putIfSet("idc", idc)
+        .putIfSet("location", location)
+        .putIfSet("requests-per-parent", requestsPerParent)
         .over(ConfigFactory.load());
     DaemonNode node = DaemonNode.start(DaemonSettings.fromConfig(config), config, standalone);
     System.out.println("dfdaemon ready grpc=" + node.grpcAddress() + " upload="

@@ -3,6 +3,7 @@ package dev.dfcache.daemon;
 import dev.dfcache.common.PeerEndpoint;
 import dev.dfcache.metrics.DaemonMetrics;
 import dev.dfcache.transfer.TokenBucket;
+import dev.dfcache.transfer.UploadServer;
 import dev.dfcache.rpc.Channels;
 import dev.dfcache.storage.TaskStore;
 import java.util.concurrent.Executor;
@@ -19,4 +20,7 @@ record DaemonEnv(
     PeerEndpoint self,
     DaemonMetrics metrics,
     /** shared by every download of this daemon; null = no limit */
-    TokenBucket downloadLimit) {}
+    TokenBucket downloadLimit,
+    /** the bytes of pieces all downloads of this daemon hold in memory at once */
+    InflightBudget inflight,
+    UploadServer uploads) {}

@@ -75,16 +75,16 @@ public final class DaemonNode implements AutoCloseable {
       scala.concurrent.ExecutionContextExecutor blocking = system.dispatchers()
           .lookup(DispatcherSelector.fromConfig("dfcache.blocking-io-dispatcher"));
       PeerEndpoint self = new PeerEndpoint(s.effectiveHostId(), s.host(), s.grpcPort(),
-          s.uploadPort(), InetAddress.getLocalHost().getHostName());
+          s.uploadPort(), InetAddress.getLocalHost().getHostName(), s.idc(), s.location());
       SchedulerGateway gateway =
           new SchedulerGateway(s.schedulers(), s.schedulerCallTimeout(), self);
       Channels peerChannels = new Channels();
       DaemonMetrics metrics = new DaemonMetrics(() -> store.all().size(), store::usedBytes);
-      DaemonEnv env = new DaemonEnv(system, s, store, gateway, peerChannels, blocking, self,
-          metrics, TokenBucket.forLimit(s.downloadLimit()));
-
       UploadServer uploads = new UploadServer(store::servable, metrics,
           TokenBucket.forLimit(s.uploadLimit()), s.maxConcurrentUploads());
+      DaemonEnv env = new DaemonEnv(system, s, store, gateway, peerChannels, blocking, self,
+          metrics, TokenBucket.forLimit(s.downloadLimit()),
+          new InflightBudget(s.maxInflightBytes()), uploads);
       // A downloader that stops reading must not hold an upload slot for long.
       ServerSettings uploadSettings = ServerSettings.create(ConfigFactory.parseMap(Map.of(
               "pekko.http.server.idle-timeout", s.uploadIdleTimeout().toMillis() + "ms"))

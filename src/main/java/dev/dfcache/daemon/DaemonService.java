@@ -48,10 +48,12 @@ public final class DaemonService implements Daemon {
 
   private final DaemonEnv env;
   private final ActorRef<PeerTaskManager.Command> downloads;
+  private final PieceTaskStreams pieceStreams;
 
   DaemonService(DaemonEnv env, ActorRef<PeerTaskManager.Command> downloads) {
     this.env = env;
     this.downloads = downloads;
+    this.pieceStreams = new PieceTaskStreams(env);
   }
 
   @Override
@@ -219,7 +221,7 @@ public final class DaemonService implements Daemon {
 
   @Override
   public Source<PiecePacket, NotUsed> syncPieceTasks(Source<PieceTaskRequest, NotUsed> in) {
-    return in.mapAsync(1, this::getPieceTasks);
+    return pieceStreams.open(in, this::pieceTasks);
   }
 
   private PiecePacket pieceTasks(PieceTaskRequest in) {

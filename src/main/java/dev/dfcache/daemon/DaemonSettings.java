@@ -19,6 +19,7 @@ public record DaemonSettings(
     int announceAttempts,
     Duration schedulerCallTimeout,
     int pieceParallelism,
+    int requestsPerParent,
     long maxInflightBytes,
     int pieceAttempts,
     Duration parentWait,
@@ -33,7 +34,9 @@ public record DaemonSettings(
     Duration uploadIdleTimeout,
     List<Path> allowedImportDirs,
     List<Path> allowedExportDirs,
-    Duration pieceTimeout) {
+    Duration pieceTimeout,
+    String idc,
+    String location) {
 
   public static DaemonSettings fromConfig(Config root) {
     Config c = root.getConfig("dfcache.daemon");
@@ -49,6 +52,7 @@ public record DaemonSettings(
         c.getInt("announce-attempts"),
         c.getDuration("scheduler-call-timeout"),
         c.getInt("piece-parallelism"),
+        c.getInt("requests-per-parent"),
         c.getBytes("max-inflight-bytes"),
         c.getInt("piece-attempts"),
         c.getDuration("parent-wait"),
@@ -63,16 +67,19 @@ public record DaemonSettings(
         c.getDuration("upload-idle-timeout"),
         c.getStringList("allowed-import-dirs").stream().map(Path::of).toList(),
         c.getStringList("allowed-export-dirs").stream().map(Path::of).toList(),
-        c.getDuration("piece-timeout"));
+        c.getDuration("piece-timeout"),
+        c.getString("idc"),
+        c.getString("location"));
   }
 
   public DaemonSettings withNetwork(String host, int grpcPort, int uploadPort, Path dataDir,
       List<HostPort> schedulers) {
     return new DaemonSettings(host, hostId, grpcPort, uploadPort, dataDir, schedulers,
         heartbeatInterval, reannounceSettle, announceAttempts, schedulerCallTimeout,
-        pieceParallelism, maxInflightBytes, pieceAttempts, parentWait, uploadLimit,
+        pieceParallelism, requestsPerParent, maxInflightBytes, pieceAttempts, parentWait, uploadLimit,
         downloadLimit, maxConcurrentUploads, fsync, storeQuota, gcInterval, gcHighWatermark,
-        gcLowWatermark, uploadIdleTimeout, allowedImportDirs, allowedExportDirs, pieceTimeout);
+        gcLowWatermark, uploadIdleTimeout, allowedImportDirs, allowedExportDirs, pieceTimeout, idc,
+        location);
   }
 
   /** The id this host announces under: configured, or "ip-grpcport" (stable across restarts). */

@@ -3,12 +3,18 @@ package dev.dfcache.daemon;
 import com.google.protobuf.Empty;
 import dev.dfcache.api.common.Code;
 import dev.dfcache.api.common.UrlMeta;
-import dev.dfcache.api.peer.FindParentsRequest;
-import dev.dfcache.api.peer.FindParentsResponse;
 import dev.dfcache.api.peer.HeartbeatRequest;
 import dev.dfcache.api.peer.HeartbeatResponse;
 import dev.dfcache.api.peer.ReportBadParentRequest;
-import dev.dfcache.api.peer.ReportPiecesRequest;
+import dev.dfcache.api.peer.TaskDescription;
+import dev.dfcache.api.common.Pattern;
+import dev.dfcache.api.scheduler.PeerPacket;
+import dev.dfcache.api.scheduler.PeerResult;
+import dev.dfcache.api.scheduler.PeerTaskRequest;
+import dev.dfcache.api.scheduler.PieceResult;
+import dev.dfcache.api.scheduler.RegisterResult;
+import dev.dfcache.rpc.StreamingMethod;
+import dev.dfcache.storage.TaskOrigin;
 import dev.dfcache.api.scheduler.AnnounceTaskRequest;
 import dev.dfcache.api.scheduler.PeerTarget;
 import dev.dfcache.api.scheduler.StatTaskRequest;
@@ -199,21 +205,55 @@ public final class SchedulerGateway implements AutoCloseable {
         PeerTarget.newBuilder().setTaskId(taskId).setPeerId(self.id()).build(), 3);
   }
 
-  public CompletionStage<HeartbeatResponse> heartbeat(int taskCount) {
-    return call(SchedulerRpc.HEARTBEAT,
-        HeartbeatRequest.newBuilder().setHost(self.toProto()).setTaskCount(taskCount).build());
+  public CompletionStage<HeartbeatResponse> heartbeat(int taskCount, int uploadLimit,
+      int activeUploads) {
+    return call(SchedulerRpc.HEARTBEAT, HeartbeatRequest.newBuilder().setHost(self.toProto())
+        .setTaskCount(taskCount).setUploadLimit(uploadLimit).setActiveUploads(activeUploads)
+        .build());
   }
 
-  public CompletionStage<FindParentsResponse> findParents(String taskId, Collection<String> bad) {
-    FindParentsRequest req = FindParentsRequest.newBuilder()
-        .setTaskId(taskId).setHost(self.toProto()).addAllBadPeerIds(bad).build();
-    return whileSettling(() -> callWithRetry(SchedulerRpc.FIND_PARENTS, req, 3), 3);
+  /** RegisterPeerTask: this peer wants to download the task. */
+  public CompletionStage<RegisterResult> register(TaskOrigin origin) {
+    PeerTaskRequest req = PeerTaskRequest.newBuilder()
+        .setTaskId(origin.taskId())
+        .setUrl(origin.url())
+        .setUrlMeta(UrlMeta.newBuilder().setTag(origin.tag()).setApplication(origin.application()))
+        .setPeerId(self.id())
+        .setPeerHost(self.toProto())
+        .setPattern(Pattern.P2P)
+        .build();
+    return whileSettling(() -> callWithRetry(SchedulerRpc.REGISTER_PEER_TASK, req, 3), 3);
   }
 
-  public CompletionStage<Empty> reportPieces(String taskId, Collection<Integer> pieces,
-      boolean done) {
-    return call(SchedulerRpc.REPORT_PIECES, ReportPiecesRequest.newBuilder()
-        .setTaskId(taskId).setHost(self.toProto()).addAllPieceNums(pieces).setDone(done).build());
+  /** The sizes and piece-list sign the scheduler recorded for the task. */
+  public CompletionStage<TaskDescription> describe(String taskId) {
+    StatTaskRequest req = StatTaskRequest.newBuilder().setTaskId(taskId).build();
+    return whileSettling(() -> callWithRetry(SchedulerRpc.DESCRIBE_TASK, req, 3), 3);
+  }
+
+  /**
+   * Opens this download's ReportPieceResult stream on the scheduler node in use (the next one if
+   * that one is unreachable: the listener hears the failure and the caller opens again).
+   */
+  public StreamingMethod.Call<PieceResult> openReports(
+      StreamingMethod.Listener<PeerPacket> listener) {
+    HostPort target = schedulers.get(Math.floorMod(current.get(), schedulers.size()));
+    return SchedulerRpc.REPORT_PIECE_RESULT.open(channels.get(target), listener);
+  }
+
+  /** A report stream to the node in use failed: later calls and streams try the next node. */
+  void reportsFailed() {
+    int index = current.get();
+    channels.resetBackoff(schedulers.get(Math.floorMod(index, schedulers.size())));
+    current.compareAndSet(index, index + 1);
+  }
+
+  public CompletionStage<Empty> reportPeerResult(String taskId, boolean success, long bytes,
+      long costMs, int pieces, Code code) {
+    return call(SchedulerRpc.REPORT_PEER_RESULT, PeerResult.newBuilder()
+        .setTaskId(taskId).setPeerId(self.id()).setSrcIp(self.ip()).setIdc(self.idc())
+        .setContentLength(bytes).setTraffic(bytes).setCost((int) Math.min(Integer.MAX_VALUE, costMs))
+        .setSuccess(success).setCode(code).setTotalPieceCount(pieces).build());
   }
 
   public CompletionStage<Empty> reportBadParent(String taskId, String badPeerId, Code reason) {

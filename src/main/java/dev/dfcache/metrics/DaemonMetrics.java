@@ -14,6 +14,8 @@ public final class DaemonMetrics {
   public final Counter pieces;
   public final Gauge activeUploads;
   public final Counter uploadsRejected;
+  public final Counter parentPackets;
+  public final Counter endgameCancels;
 
   public DaemonMetrics(DoubleSupplier tasksStored, DoubleSupplier storeBytes) {
     registry = MetricsEndpoint.newRegistry();
@@ -28,6 +30,12 @@ public final class DaemonMetrics {
         .help("piece uploads in progress").register(registry);
     uploadsRejected = Counter.builder().name("dfcache_daemon_uploads_rejected_total")
         .help("upload requests refused because max-concurrent-uploads was reached")
+        .register(registry);
+    parentPackets = Counter.builder().name("dfcache_daemon_parent_packets_total")
+        .help("PeerPackets (new parents) the scheduler pushed to this daemon's downloads")
+        .register(registry);
+    endgameCancels = Counter.builder().name("dfcache_daemon_endgame_cancels_total")
+        .help("piece requests cancelled because the same piece arrived from another parent")
         .register(registry);
     GaugeWithCallback.builder().name("dfcache_daemon_tasks_stored")
         .help("complete tasks in the store")

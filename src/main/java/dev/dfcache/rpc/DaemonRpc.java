@@ -25,5 +25,8 @@ public final class DaemonRpc {
   public static final UnaryMethod<PieceTaskRequest, PiecePacket> GET_PIECE_TASKS =
       UnaryMethod.of(SERVICE, "GetPieceTasks", PieceTaskRequest.getDefaultInstance(), PiecePacket.getDefaultInstance());
 
+  public static final StreamingMethod<PieceTaskRequest, PiecePacket> SYNC_PIECE_TASKS =
+      StreamingMethod.of(SERVICE, "SyncPieceTasks", PieceTaskRequest.getDefaultInstance(), PiecePacket.getDefaultInstance());
+
   private DaemonRpc() {}
 }

@@ -1,12 +1,15 @@
 package dev.dfcache.rpc;
 
 import com.google.protobuf.Empty;
-import dev.dfcache.api.peer.FindParentsRequest;
-import dev.dfcache.api.peer.FindParentsResponse;
 import dev.dfcache.api.peer.HeartbeatRequest;
 import dev.dfcache.api.peer.HeartbeatResponse;
 import dev.dfcache.api.peer.ReportBadParentRequest;
-import dev.dfcache.api.peer.ReportPiecesRequest;
+import dev.dfcache.api.peer.TaskDescription;
+import dev.dfcache.api.scheduler.PeerPacket;
+import dev.dfcache.api.scheduler.PeerResult;
+import dev.dfcache.api.scheduler.PeerTaskRequest;
+import dev.dfcache.api.scheduler.PieceResult;
+import dev.dfcache.api.scheduler.RegisterResult;
 import dev.dfcache.api.scheduler.AnnounceTaskRequest;
 import dev.dfcache.api.scheduler.PeerTarget;
 import dev.dfcache.api.scheduler.StatTaskRequest;
@@ -25,10 +28,14 @@ public final class SchedulerRpc {
       UnaryMethod.of(SCHEDULER, "LeaveTask", PeerTarget.getDefaultInstance(), Empty.getDefaultInstance());
   public static final UnaryMethod<HeartbeatRequest, HeartbeatResponse> HEARTBEAT =
       UnaryMethod.of(PEER, "Heartbeat", HeartbeatRequest.getDefaultInstance(), HeartbeatResponse.getDefaultInstance());
-  public static final UnaryMethod<FindParentsRequest, FindParentsResponse> FIND_PARENTS =
-      UnaryMethod.of(PEER, "FindParents", FindParentsRequest.getDefaultInstance(), FindParentsResponse.getDefaultInstance());
-  public static final UnaryMethod<ReportPiecesRequest, Empty> REPORT_PIECES =
-      UnaryMethod.of(PEER, "ReportPieces", ReportPiecesRequest.getDefaultInstance(), Empty.getDefaultInstance());
+  public static final UnaryMethod<PeerTaskRequest, RegisterResult> REGISTER_PEER_TASK =
+      UnaryMethod.of(SCHEDULER, "RegisterPeerTask", PeerTaskRequest.getDefaultInstance(), RegisterResult.getDefaultInstance());
+  public static final StreamingMethod<PieceResult, PeerPacket> REPORT_PIECE_RESULT =
+      StreamingMethod.of(SCHEDULER, "ReportPieceResult", PieceResult.getDefaultInstance(), PeerPacket.getDefaultInstance());
+  public static final UnaryMethod<PeerResult, Empty> REPORT_PEER_RESULT =
+      UnaryMethod.of(SCHEDULER, "ReportPeerResult", PeerResult.getDefaultInstance(), Empty.getDefaultInstance());
+  public static final UnaryMethod<StatTaskRequest, TaskDescription> DESCRIBE_TASK =
+      UnaryMethod.of(PEER, "DescribeTask", StatTaskRequest.getDefaultInstance(), TaskDescription.getDefaultInstance());
   public static final UnaryMethod<ReportBadParentRequest, Empty> REPORT_BAD_PARENT =
       UnaryMethod.of(PEER, "ReportBadParent", ReportBadParentRequest.getDefaultInstance(), Empty.getDefaultInstance());
 

@@ -7,12 +7,12 @@ import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
 
 /**
- * This scheduler node's view of which peer hosts are alive: host id -> time (epoch ms) until which
- * its last heartbeat keeps it alive. Written by {@link HostRegistry} (from local heartbeats and
- * from the other nodes through Distributed Data); read by task entities when they pick parents.
+ * This scheduler node's view of the peer hosts: host id -> {@link HostStatus} (alive until when,
+ * upload load). Written by {@link HostRegistry} (from local heartbeats and from the other nodes
+ * through Distributed Data); read by task entities when they pick parents.
  */
 public final class HostLiveness implements Extension {
-  private final ConcurrentHashMap<String, Long> aliveUntil = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, HostStatus> hosts = new ConcurrentHashMap<>();
 
   public static final ExtensionId<HostLiveness> ID = new ExtensionId<>() {
     @Override
@@ -26,34 +26,45 @@ public final class HostLiveness implements Extension {
   }
 
   public boolean isAlive(String hostId) {
-    Long until = aliveUntil.get(hostId);
-    return until != null && until > System.currentTimeMillis();
+    HostStatus s = hosts.get(hostId);
+    return s != null && s.aliveUntil() > System.currentTimeMillis();
   }
 
   /** Epoch ms until which the host counts as alive, or 0 when it was never seen. */
   public long aliveUntil(String hostId) {
-    return aliveUntil.getOrDefault(hostId, 0L);
+    HostStatus s = hosts.get(hostId);
+    return s == null ? 0 : s.aliveUntil();
   }
 
-  /** Records a later expiry; an earlier one (a stale gossip) never shortens a host's life. */
+  /** The host's last known status, or null when it was never seen. */
+  public HostStatus status(String hostId) {
+    return hosts.get(hostId);
+  }
+
+  /** Records a newer status; an older one (a stale gossip) never shortens a host's life. */
+  public void extend(String hostId, HostStatus status) {
+    hosts.merge(hostId, status, HostStatus::newer);
+  }
+
+  /** Records that the host is alive until then, its load unchanged. */
   public void extend(String hostId, long until) {
-    aliveUntil.merge(hostId, until, Math::max);
+    extend(hostId, new HostStatus(until, 0, 0));
   }
 
-  void replaceAll(Map<String, Long> fromReplicas) {
+  void replaceAll(Map<String, HostStatus> fromReplicas) {
     fromReplicas.forEach(this::extend);
   }
 
   void forget(String hostId) {
-    aliveUntil.remove(hostId);
+    hosts.remove(hostId);
   }
 
   /** Hosts alive now (iterates the map; for metrics, not for hot paths). */
   public int aliveCount() {
     long now = System.currentTimeMillis();
     int n = 0;
-    for (long until : aliveUntil.values()) {
-      if (until > now) {
+    for (HostStatus s : hosts.values()) {
+      if (s.aliveUntil() > now) {
         n++;
       }
     }
@@ -61,6 +72,6 @@ public final class HostLiveness implements Extension {
   }
 
   public int size() {
-    return aliveUntil.size();
+    return hosts.size();
   }
 }

@@ -20,36 +20,45 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
  * LWW map (Distributed Data), and every node mirrors that map into its {@link HostLiveness}.
  *
  * <p>Writes are thinned: a host's entry is rewritten only when its replicated expiry is less than
- * two thirds of a TTL away, so the gossip carries about one update per host per third of a TTL,
- * not one per heartbeat.
+ * two thirds of a TTL away or its upload load moved by a quarter of its limit, so the gossip
+ * carries about one update per host per third of a TTL, not one per heartbeat. The load other
+ * nodes see is therefore up to a third of a TTL old: parent choice uses it as a hint, next to the
+ * children each task entity itself assigned.
  */
 public final class HostRegistry extends AbstractBehavior<HostRegistry.Command> {
 
   public sealed interface Command {}
 
-  /** A heartbeat (or announce) from a host heard by this node. */
-  public record Beat(String hostId) implements Command {}
+  /**
+   * A heartbeat (or, with no load known, an announce) from a host heard by this node: its upload
+   * limit and the uploads it serves now (0, 0 = not reported).
+   */
+  public record Beat(String hostId, int uploadLimit, int activeUploads) implements Command {
+    public Beat(String hostId) {
+      this(hostId, 0, 0);
+    }
+  }
 
-  private record ReplicaChanged(Replicator.SubscribeResponse<LWWMap<String, Long>> response)
+  private record ReplicaChanged(Replicator.SubscribeResponse<LWWMap<String, HostStatus>> response)
       implements Command {}
 
-  private record WriteDone(Replicator.UpdateResponse<LWWMap<String, Long>> response)
+  private record WriteDone(Replicator.UpdateResponse<LWWMap<String, HostStatus>> response)
       implements Command {}
 
   private enum ForgetDeadHosts implements Command { INSTANCE }
 
-  static final Key<LWWMap<String, Long>> KEY = LWWMapKey.create("dfcache-hosts");
+  static final Key<LWWMap<String, HostStatus>> KEY = LWWMapKey.create("dfcache-hosts-v2");
 
-  private final ReplicatorMessageAdapter<Command, LWWMap<String, Long>> replicator;
+  private final ReplicatorMessageAdapter<Command, LWWMap<String, HostStatus>> replicator;
   private final SelfUniqueAddress node;
   private final HostLiveness liveness;
   private final long ttlMillis;
   private final long forgetAfterMillis;
-  private final java.util.HashMap<String, Long> replicated = new java.util.HashMap<>();
+  private final java.util.HashMap<String, HostStatus> replicated = new java.util.HashMap<>();
 
   public static Behavior<Command> create(Duration hostTtl, Duration forgetAfter) {
     return Behaviors.setup(ctx -> DistributedData.withReplicatorMessageAdapter(
-        (ReplicatorMessageAdapter<Command, LWWMap<String, Long>> replicator) ->
+        (ReplicatorMessageAdapter<Command, LWWMap<String, HostStatus>> replicator) ->
             Behaviors.withTimers(timers -> {
               timers.startTimerWithFixedDelay(ForgetDeadHosts.INSTANCE, Duration.ofMinutes(1));
               return new HostRegistry(ctx, replicator, hostTtl, forgetAfter);
@@ -57,7 +66,7 @@ public final class HostRegistry extends AbstractBehavior<HostRegistry.Command> {
   }
 
   private HostRegistry(ActorContext<Command> ctx,
-      ReplicatorMessageAdapter<Command, LWWMap<String, Long>> replicator, Duration hostTtl,
+      ReplicatorMessageAdapter<Command, LWWMap<String, HostStatus>> replicator, Duration hostTtl,
       Duration forgetAfter) {
     super(ctx);
     this.replicator = replicator;
@@ -80,26 +89,37 @@ public final class HostRegistry extends AbstractBehavior<HostRegistry.Command> {
 
   private Behavior<Command> onBeat(Beat beat) {
     long now = System.currentTimeMillis();
-    long until = now + ttlMillis;
-    liveness.extend(beat.hostId(), until);
-    Long known = replicated.get(beat.hostId());
+    HostStatus status = new HostStatus(now + ttlMillis, beat.uploadLimit(), beat.activeUploads());
+    liveness.extend(beat.hostId(), status);
+    HostStatus known = replicated.get(beat.hostId());
     // Rewrite while a third of the TTL is still left: the other nodes learn it a gossip round
     // (up to 2 s) later, and must never see a live host's entry lapse in between.
-    if (known == null || known - now < ttlMillis * 2 / 3) {
-      replicated.put(beat.hostId(), until);
+    if (known == null || known.aliveUntil() - now < ttlMillis * 2 / 3
+        || loadMoved(known, status)) {
+      HostStatus merged = HostStatus.newer(known == null ? status : known, status);
+      replicated.put(beat.hostId(), merged);
       replicator.askUpdate(
           replyTo -> new Replicator.Update<>(KEY, LWWMap.empty(), Replicator.writeLocal(), replyTo,
-              map -> map.put(node, beat.hostId(), until)),
+              map -> map.put(node, beat.hostId(), merged)),
           WriteDone::new);
     }
     return this;
   }
 
+  private static boolean loadMoved(HostStatus known, HostStatus now) {
+    if (now.uploadLimit() == 0) {
+      return false; // an announce: no load to tell
+    }
+    return now.uploadLimit() != known.uploadLimit()
+        || Math.abs(now.activeUploads() - known.activeUploads()) * 4 >= now.uploadLimit();
+  }
+
   @SuppressWarnings("unchecked")
   private Behavior<Command> onReplicaChanged(ReplicaChanged changed) {
     if (changed.response() instanceof Replicator.Changed<?> c) {
-      LWWMap<String, Long> map = ((Replicator.Changed<LWWMap<String, Long>>) c).get(KEY);
-      Map<String, Long> entries = map.getEntries();
+      LWWMap<String, HostStatus> map =
+          ((Replicator.Changed<LWWMap<String, HostStatus>>) c).get(KEY);
+      Map<String, HostStatus> entries = map.getEntries();
       replicated.putAll(entries);
       liveness.replaceAll(entries);
     }
@@ -109,7 +129,7 @@ public final class HostRegistry extends AbstractBehavior<HostRegistry.Command> {
   private Behavior<Command> onForget() {
     long now = System.currentTimeMillis();
     java.util.List<String> dead = replicated.entrySet().stream()
-        .filter(e -> now - e.getValue() > forgetAfterMillis)
+        .filter(e -> now - e.getValue().aliveUntil() > forgetAfterMillis)
         .map(Map.Entry::getKey)
         .toList();
     for (String host : dead) {

@@ -126,7 +126,7 @@ public final class SchedulerNode implements AutoCloseable {
               ServiceHandler.concatOrNotFound(
                   SchedulerHandlerFactory.partial(service, Scheduler.name, system),
                   PeerSchedulerHandlerFactory.partial(service, PeerScheduler.name, system)),
-              Set.of(), system));
+              Set.of("/scheduler.Scheduler/ReportPieceResult"), system));
       ServerBinding binding = Http.get(system)
           .newServerAt(s.host(), s.grpcPort())
           .bind((Function<HttpRequest, CompletionStage<HttpResponse>>)
@@ -166,7 +166,8 @@ public final class SchedulerNode implements AutoCloseable {
   static final Set<String> GRPC_METHODS = Set.of(
       "scheduler.Scheduler/StatTask", "scheduler.Scheduler/AnnounceTask",
       "scheduler.Scheduler/LeaveTask", "dfcache.PeerScheduler/Heartbeat",
-      "dfcache.PeerScheduler/FindParents", "dfcache.PeerScheduler/ReportPieces",
+      "scheduler.Scheduler/RegisterPeerTask", "scheduler.Scheduler/ReportPieceResult",
+      "scheduler.Scheduler/ReportPeerResult", "dfcache.PeerScheduler/DescribeTask",
       "dfcache.PeerScheduler/ReportBadParent");
 
   /** GET /metrics and GET /healthz (HTTP/1.1) next to gRPC on the same port. */
@@ -200,7 +201,8 @@ public final class SchedulerNode implements AutoCloseable {
           return CompletableFuture.completedFuture(Done.getInstance());
         });
     ClusterSharding.get(system).init(
-        Entity.of(TaskEntity.TYPE_KEY, ctx -> TaskEntity.create(ctx, handoff))
+        Entity.of(TaskEntity.TYPE_KEY,
+            ctx -> TaskEntity.create(ctx, handoff, s.parentSelection()))
             .withRole(SchedulerSettings.ROLE)
             .withMessageExtractor(new TaskShards<TaskEntity.Command>(s.shards()))
             .withAllocationStrategy(new ConsistentHashingAllocationStrategy(s.virtualNodes(), s.shards()))

@@ -2,20 +2,23 @@ package dev.dfcache.scheduler;
 
 import static dev.dfcache.common.GrpcErrors.guard;
 
-import com.google.protobuf.ByteString;
 import com.google.protobuf.Empty;
 import dev.dfcache.api.common.Code;
 import dev.dfcache.api.common.PieceInfo;
 import dev.dfcache.api.common.PiecePacket;
 import dev.dfcache.api.common.TaskType;
-import dev.dfcache.api.peer.FindParentsRequest;
-import dev.dfcache.api.peer.FindParentsResponse;
 import dev.dfcache.api.peer.HeartbeatRequest;
+import dev.dfcache.api.peer.TaskDescription;
+import dev.dfcache.api.scheduler.PeerPacket;
+import dev.dfcache.api.scheduler.PeerResult;
+import dev.dfcache.api.scheduler.PeerTaskRequest;
+import dev.dfcache.api.scheduler.PieceResult;
+import dev.dfcache.api.scheduler.RegisterResult;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.javadsl.Source;
 import dev.dfcache.api.peer.HeartbeatResponse;
-import dev.dfcache.api.peer.Parent;
 import dev.dfcache.api.peer.PeerScheduler;
 import dev.dfcache.api.peer.ReportBadParentRequest;
-import dev.dfcache.api.peer.ReportPiecesRequest;
 import dev.dfcache.api.scheduler.AnnounceTaskRequest;
 import dev.dfcache.api.scheduler.PeerHost;
 import dev.dfcache.api.scheduler.PeerTarget;
@@ -29,7 +32,6 @@ import dev.dfcache.common.PieceLayout;
 import dev.dfcache.common.TaskIds;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -43,13 +45,12 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  * to the task's entity wherever sharding placed it. Holds no task state of its own.
  */
 public final class SchedulerService implements Scheduler, PeerScheduler {
-  static final int MAX_PARENTS = 16;
-
   private final ClusterSharding sharding;
   private final ActorRef<HostRegistry.Command> hosts;
   private final FleetGeneration generation;
   private final FleetActivity activity;
   private final Duration askTimeout;
+  private final ReportStreams reportStreams;
   /** After a fleet change, how long "unknown task" is asked again before it is believed. */
   static final Duration SETTLING = Duration.ofSeconds(15);
   private static final Empty EMPTY = Empty.getDefaultInstance();
@@ -61,9 +62,10 @@ public final class SchedulerService implements Scheduler, PeerScheduler {
     this.generation = generation;
     this.activity = activity;
     this.askTimeout = askTimeout;
+    this.reportStreams = new ReportStreams(sharding, system);
   }
 
-  private CompletionStage<TaskEntity.Reply> ask(String taskId,
+  CompletionStage<TaskEntity.Reply> ask(String taskId,
       Function<ActorRef<TaskEntity.Reply>, TaskEntity.Command> message) {
     return sharding.entityRefFor(TaskEntity.TYPE_KEY, taskId).ask(message::apply, askTimeout);
   }
@@ -135,59 +137,79 @@ public final class SchedulerService implements Scheduler, PeerScheduler {
   public CompletionStage<HeartbeatResponse> heartbeat(HeartbeatRequest in) {
     return guard(() -> {
       PeerEndpoint peer = checkedPeer(in.getHost());
-      hosts.tell(new HostRegistry.Beat(peer.id()));
+      hosts.tell(new HostRegistry.Beat(peer.id(), Math.max(0, in.getUploadLimit()),
+          Math.max(0, in.getActiveUploads())));
       return java.util.concurrent.CompletableFuture.completedFuture(
           HeartbeatResponse.newBuilder().setGeneration(generation.current()).build());
     });
   }
 
   @Override
-  public CompletionStage<FindParentsResponse> findParents(FindParentsRequest in) {
+  public CompletionStage<RegisterResult> registerPeerTask(PeerTaskRequest in) {
     return guard(() -> {
-      String taskId = TaskIds.requireValidTaskId(in.getTaskId());
-      PeerEndpoint requester = checkedPeer(in.getHost());
-      hosts.tell(new HostRegistry.Beat(requester.id()));
-      List<String> bad = List.copyOf(in.getBadPeerIdsList());
-      return askSettled(taskId,
-              replyTo -> new TaskEntity.FindParents(requester, bad, MAX_PARENTS, replyTo), 4)
+      String taskId = registeredTaskId(in);
+      PeerEndpoint peer = checkedPeer(in.getPeerHost());
+      if (!in.getPeerId().isEmpty() && !in.getPeerId().equals(peer.id())) {
+        throw DfException.badRequest("peer_id and peer_host.id differ");
+      }
+      hosts.tell(new HostRegistry.Beat(peer.id()));
+      return askSettled(taskId, replyTo -> new TaskEntity.Register(peer, replyTo), 4)
           .thenApply(reply -> {
-            if (reply instanceof TaskEntity.Parents p) {
-              FindParentsResponse.Builder b = FindParentsResponse.newBuilder()
-                  .setTaskId(taskId)
-                  .setContentLength(p.info().contentLength())
-                  .setTotalPieceCount(p.info().totalPieces())
-                  .setPieceSize(p.info().pieceSize())
-                  .setPieceMd5Sign(p.info().pieceListSign())
-                  .setTaskTypeValue(p.info().taskType());
-              for (TaskEntity.PeerSnapshot s : p.parents()) {
-                Parent.Builder pb = Parent.newBuilder().setHost(s.peer().toProto()).setDone(s.done());
-                if (!s.done()) {
-                  pb.setPieces(ByteString.copyFrom(BitSet.valueOf(s.pieces()).toByteArray()));
-                }
-                b.addParents(pb);
-              }
-              return b.build();
+            if (reply instanceof TaskEntity.Registered r) {
+              return RegisterResults.of(taskId, r);
             }
             throw unexpected(taskId, reply);
           });
     });
   }
 
+  /** The task id a registration names: task_id if given (checked), else derived from the url. */
+  private static String registeredTaskId(PeerTaskRequest in) {
+    if (!in.getTaskId().isEmpty()) {
+      return TaskIds.requireValidTaskId(in.getTaskId());
+    }
+    if (in.getUrl().isEmpty()) {
+      throw DfException.badRequest("task_id or url is required");
+    }
+    return TaskIds.validatedTaskId(in.getUrl(), in.getUrlMeta());
+  }
+
   @Override
-  public CompletionStage<Empty> reportPieces(ReportPiecesRequest in) {
+  public Source<PeerPacket, NotUsed> reportPieceResult(Source<PieceResult, NotUsed> in) {
+    return reportStreams.open(in);
+  }
+
+  @Override
+  public CompletionStage<Empty> reportPeerResult(PeerResult in) {
     return guard(() -> {
       String taskId = TaskIds.requireValidTaskId(in.getTaskId());
-      PeerEndpoint peer = checkedPeer(in.getHost());
-      BitSet pieces = new BitSet();
-      for (int n : in.getPieceNumsList()) {
-        if (n < 0) {
-          throw DfException.badRequest("negative piece number " + n);
-        }
-        pieces.set(n);
+      if (in.getPeerId().isBlank()) {
+        throw DfException.badRequest("peer id must not be empty");
       }
       return ask(taskId, replyTo ->
-          new TaskEntity.ReportPieces(peer, pieces.toLongArray(), in.getDone(), replyTo))
+          new TaskEntity.PeerFinished(in.getPeerId(), in.getSuccess(), replyTo))
           .thenApply(reply -> ack(taskId, reply));
+    });
+  }
+
+  @Override
+  public CompletionStage<TaskDescription> describeTask(StatTaskRequest in) {
+    return guard(() -> {
+      String taskId = TaskIds.requireValidTaskId(in.getTaskId());
+      return askSettled(taskId, TaskEntity.Stat::new, 4).thenApply(reply -> {
+        if (reply instanceof TaskEntity.Status s) {
+          TaskInfo info = s.info();
+          return TaskDescription.newBuilder()
+              .setTaskId(taskId)
+              .setContentLength(info.contentLength())
+              .setTotalPieceCount(info.totalPieces())
+              .setPieceSize(info.pieceSize())
+              .setPieceMd5Sign(info.pieceListSign())
+              .setTaskTypeValue(info.taskType())
+              .build();
+        }
+        throw unexpected(taskId, reply);
+      });
     });
   }
 
@@ -268,6 +290,7 @@ public final class SchedulerService implements Scheduler, PeerScheduler {
       throw DfException.badRequest("task " + taskId + ": piece_md5_sign does not match the pieces");
     }
     int type = TaskType.forNumber(taskType) == null ? TaskType.DfCache_VALUE : taskType;
-    return new TaskInfo(length, pieces.size(), pieceSize, sign, type);
+    return new TaskInfo(length, pieces.size(), pieceSize, sign, type,
+        digests.size() == 1 ? digests.get(0) : "");
   }
 }

@@ -18,7 +18,15 @@ public record SchedulerSettings(
     Duration forgetHostAfter,
     Duration askTimeout,
     Bootstrap bootstrap,
-    int managementPort) {
+    int managementPort,
+    ParentSelection parentSelection) {
+
+  /**
+   * How many parents a download is given at once, and the upload concurrency assumed for a host
+   * that has not reported its own (Dragonfly's default is 50).
+   */
+  public record ParentSelection(int parentLimit, int defaultUploadLimit)
+      implements dev.dfcache.cluster.CborSerializable {}
 
   public static final String SYSTEM_NAME = "dfcache-scheduler";
   public static final String ROLE = "scheduler";
@@ -55,24 +63,25 @@ public record SchedulerSettings(
         c.getDuration("forget-host-after"),
         c.getDuration("ask-timeout"),
         c.hasPath("bootstrap") ? Bootstrap.parse(c.getString("bootstrap")) : Bootstrap.CONFIG,
-        c.hasPath("management-port") ? c.getInt("management-port") : 0);
+        c.hasPath("management-port") ? c.getInt("management-port") : 0,
+        new ParentSelection(c.getInt("parent-limit"), c.getInt("default-upload-limit")));
   }
 
   public SchedulerSettings withAddresses(String host, int grpcPort, int clusterPort,
       List<HostPort> seedNodes) {
     return new SchedulerSettings(host, grpcPort, clusterPort, seedNodes, shards, virtualNodes,
-        hostTtl, forgetHostAfter, askTimeout, bootstrap, managementPort);
+        hostTtl, forgetHostAfter, askTimeout, bootstrap, managementPort, parentSelection);
   }
 
   public SchedulerSettings withHostTtl(Duration ttl) {
     return new SchedulerSettings(host, grpcPort, clusterPort, seedNodes, shards, virtualNodes,
-        ttl, forgetHostAfter, askTimeout, bootstrap, managementPort);
+        ttl, forgetHostAfter, askTimeout, bootstrap, managementPort, parentSelection);
   }
 
   /** @param managementPort 0 = no management HTTP (config mode) or 7626 (kubernetes mode) */
   public SchedulerSettings withBootstrap(Bootstrap bootstrap, int managementPort) {
     return new SchedulerSettings(host, grpcPort, clusterPort, seedNodes, shards, virtualNodes,
-        hostTtl, forgetHostAfter, askTimeout, bootstrap, managementPort);
+        hostTtl, forgetHostAfter, askTimeout, bootstrap, managementPort, parentSelection);
   }
 
   /** The management HTTP port this node serves, or 0 when it serves none. */

@@ -3,16 +3,16 @@ package dev.dfcache.scheduler;
 import dev.dfcache.api.common.Code;
 import dev.dfcache.cluster.CborSerializable;
 import dev.dfcache.common.PeerEndpoint;
+import dev.dfcache.common.PieceMarks;
 import dev.dfcache.metrics.SchedulerMetrics;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.Comparator;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -25,10 +25,15 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.EntityContext;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 
 /**
- * One task, as a sharded entity (entity id = task id): which peers hold which of its pieces. The
- * state is soft: the peers hold the truth and re-announce it when the task moves. On a graceful
- * hand-off (rebalance or a node leaving) the entity sends its state to its next incarnation on the
- * shard's next owner ({@link TaskHandoff}), so nothing has to be re-announced.
+ * One task, as a sharded entity (entity id = task id): which peers hold which of its pieces, and
+ * for each peer downloading it, the parents it was given. A downloading peer's report stream
+ * (ReportPieceResult) is an actor ref here: the entity pushes it new parents whenever its choice
+ * changes: when the download begins, when a peer gets its first pieces (a new parent for the
+ * others), when a complete holder appears, and when a parent fails or leaves.
+ *
+ * <p>The state is soft: the peers hold the truth and re-announce it when the task moves. On a
+ * graceful hand-off (rebalance or a node leaving) the entity sends its pieces state to its next
+ * incarnation ({@link TaskHandoff}); report streams re-attach with their next piece report.
  */
 public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
 
@@ -40,13 +45,23 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   public record Announce(TaskInfo info, PeerEndpoint peer, ActorRef<Reply> replyTo)
       implements Command {}
 
-  /** A peer wants to download: register it and answer with parents that hold pieces. */
-  public record FindParents(PeerEndpoint requester, List<String> badPeerIds, int max,
-      ActorRef<Reply> replyTo) implements Command {}
+  /** A peer wants to download the task (RegisterPeerTask): answered with {@link Registered}. */
+  public record Register(PeerEndpoint peer, ActorRef<Reply> replyTo) implements Command {}
 
-  /** A downloading peer now holds more pieces (bitset words), or all of them. */
-  public record ReportPieces(PeerEndpoint peer, long[] pieces, boolean done,
-      ActorRef<Reply> replyTo) implements Command {}
+  /**
+   * One message of a peer's report stream: a piece it got (or failed to get) from a parent, or
+   * the begin/end marks ({@link PieceMarks}). {@code packets} is where the stream takes new
+   * parents; every report carries it, so a stream re-attaches to a new incarnation of the task.
+   */
+  public record PieceReported(String peerId, int piece, String parentId, boolean success,
+      int code, long costMs, ActorRef<PacketUpdate> packets) implements Command {}
+
+  /** A peer's report stream closed. */
+  public record ReportsEnded(String peerId, ActorRef<PacketUpdate> packets) implements Command {}
+
+  /** ReportPeerResult: the download ended, with the whole task or not. */
+  public record PeerFinished(String peerId, boolean success, ActorRef<Reply> replyTo)
+      implements Command {}
 
   public record ReportBadParent(String badPeerId, String reporterId, ActorRef<Reply> replyTo)
       implements Command {}
@@ -72,17 +87,33 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
 
   public record Rejected(int code, String message) implements Reply {}
 
-  public record Parents(TaskInfo info, List<PeerSnapshot> parents) implements Reply {}
-
   public record Status(TaskInfo info, String state, int peerCount, boolean hasAvailablePeer)
       implements Reply {}
+
+  /**
+   * A peer registered to download. {@code singlePieceHolder}: for a task of one piece, a live
+   * complete holder to fetch it from directly (RegisterResult SMALL), else null.
+   */
+  public record Registered(TaskInfo info, PeerEndpoint singlePieceHolder) implements Reply {}
+
+  /** What a report stream is told. */
+  public sealed interface PacketUpdate extends CborSerializable {}
+
+  /** The parents to use now, best (the main peer) first. Empty: none free now, keep waiting. */
+  public record NewParents(List<PeerEndpoint> parents) implements PacketUpdate {}
+
+  /** Scheduling cannot go on: code SchedPeerNotFound means "register again". */
+  public record ScheduleFailed(int code, String message) implements PacketUpdate {}
 
   /** A peer as this entity tracks it. */
   private static final class PeerState {
     PeerEndpoint endpoint;
     final BitSet pieces;
     boolean done;
-    long timesOffered;
+    /** How it serves this task's children; null until it served or failed a piece. */
+    ParentRecord asParent;
+    /** Its own download's report stream; null when it has none open. */
+    ChildStream asChild;
 
     PeerState(PeerEndpoint endpoint, BitSet pieces, boolean done) {
       this.endpoint = endpoint;
@@ -93,11 +124,37 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     PeerSnapshot snapshot() {
       return new PeerSnapshot(endpoint, pieces.toLongArray(), done);
     }
+
+    String id() {
+      return endpoint.id();
+    }
+  }
+
+  /** Recent piece cost (ms, moving average) and failures of a peer as a parent. */
+  private static final class ParentRecord {
+    double costMs = -1;
+    int failures;
+  }
+
+  private static final class ChildStream {
+    final ActorRef<PacketUpdate> packets;
+    List<String> parents = List.of();
+    /** Failures this child reported per parent; two make the parent blocked for it. */
+    Map<String, Integer> failuresBy = Map.of();
+
+    ChildStream(ActorRef<PacketUpdate> packets) {
+      this.packets = packets;
+    }
+
+    boolean blocked(String parentId) {
+      return failuresBy.getOrDefault(parentId, 0) >= 2;
+    }
   }
 
   private final String taskId;
   private final HostLiveness liveness;
   private final TaskHandoff handoff;
+  private final SchedulerSettings.ParentSelection selection;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   /** This node's gauge of peers recorded by its tasks; kept equal to the sum of peers.size(). */
   private final io.prometheus.metrics.core.metrics.Gauge peerGauge;
@@ -110,19 +167,19 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
    */
   private Set<String> quarantined = Set.of();
 
-
   public static Behavior<Command> create(EntityContext<Command> entityContext,
-      TaskHandoff handoff) {
-    return Behaviors.setup(ctx -> new TaskEntity(ctx, entityContext, handoff));
+      TaskHandoff handoff, SchedulerSettings.ParentSelection selection) {
+    return Behaviors.setup(ctx -> new TaskEntity(ctx, entityContext, handoff, selection));
   }
 
   private TaskEntity(ActorContext<Command> ctx, EntityContext<Command> entityContext,
-      TaskHandoff handoff) {
+      TaskHandoff handoff, SchedulerSettings.ParentSelection selection) {
     super(ctx);
     this.taskId = entityContext.getEntityId();
     this.shard = entityContext.getShard();
     this.liveness = HostLiveness.get(ctx.getSystem());
     this.handoff = handoff;
+    this.selection = selection;
     this.peerGauge = SchedulerMetrics.get(ctx.getSystem()).taskPeers;
   }
 
@@ -130,8 +187,10 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
         .onMessage(Announce.class, this::onAnnounce)
-        .onMessage(FindParents.class, this::onFindParents)
-        .onMessage(ReportPieces.class, this::onReportPieces)
+        .onMessage(Register.class, this::onRegister)
+        .onMessage(PieceReported.class, this::onPieceReported)
+        .onMessage(ReportsEnded.class, this::onReportsEnded)
+        .onMessage(PeerFinished.class, this::onPeerFinished)
         .onMessage(ReportBadParent.class, this::onReportBadParent)
         .onMessage(Leave.class, this::onLeave)
         .onMessage(Stat.class, this::onStat)
@@ -159,53 +218,108 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     info = m.info();
     BitSet all = new BitSet(info.totalPieces());
     all.set(0, info.totalPieces());
-    upsert(m.peer(), all, true);
+    PeerState p = upsert(m.peer(), all, true);
     if (!quarantined.isEmpty()) { // a HashSet once anyone was reported
       quarantined.remove(m.peer().id());
     }
     m.replyTo().tell(new Ack(true));
+    rescheduleOthers(p, false);
     return this;
   }
 
-  private Behavior<Command> onFindParents(FindParents m) {
+  private Behavior<Command> onRegister(Register m) {
     if (info == null) {
       return unknown(m.replyTo());
     }
-    PeerState self = peers.get(m.requester().id());
+    PeerState self = peers.get(m.peer().id());
     if (self == null) {
-      upsert(m.requester(), new BitSet(), false);
+      self = upsert(m.peer(), new BitSet(), false);
+    } else {
+      self.endpoint = SharedEndpoints.of(m.peer());
     }
-    Set<String> excluded = new HashSet<>(m.badPeerIds());
-    excluded.addAll(quarantined);
-    excluded.add(m.requester().id());
-    List<PeerState> candidates = new ArrayList<>();
-    for (PeerState p : peers.values()) {
-      if (!excluded.contains(p.endpoint.id()) && (p.done || !p.pieces.isEmpty())
-          && liveness.isAlive(p.endpoint.id())) {
-        candidates.add(p);
-      }
+    PeerEndpoint holder = null;
+    if (info.totalPieces() == 1 && !info.singlePieceDigest().isEmpty()) {
+      List<PeerEndpoint> best = chooseParents(self, 1);
+      holder = best.isEmpty() ? null : best.get(0);
     }
-    // Spread downloaders over the holders: the least offered first, ties broken at random.
-    candidates.sort(Comparator.comparingLong((PeerState p) -> p.timesOffered)
-        .thenComparingInt(p -> ThreadLocalRandom.current().nextInt()));
-    List<PeerSnapshot> chosen = new ArrayList<>();
-    for (PeerState p : candidates.subList(0, Math.min(m.max(), candidates.size()))) {
-      p.timesOffered++;
-      chosen.add(p.snapshot());
-    }
-    m.replyTo().tell(new Parents(info, chosen));
+    m.replyTo().tell(new Registered(info, holder));
     return this;
   }
 
-  private Behavior<Command> onReportPieces(ReportPieces m) {
-    if (info == null) {
+  private Behavior<Command> onPieceReported(PieceReported m) {
+    PeerState child = peers.get(m.peerId());
+    if (info == null || child == null) {
+      m.packets().tell(new ScheduleFailed(Code.SchedPeerNotFound.getNumber(), "peer " + m.peerId()
+          + " is not registered for task " + taskId + ": register again"));
+      return this;
+    }
+    boolean attached = child.asChild == null || !child.asChild.packets.equals(m.packets());
+    if (attached) {
+      child.asChild = new ChildStream(m.packets());
+    }
+    if (m.piece() == PieceMarks.BEGIN_OF_PIECE) {
+      reschedule(child, true);
+      return this;
+    }
+    if (m.piece() == PieceMarks.END_OF_PIECE) {
+      markDoneIfComplete(child);
+      return this;
+    }
+    if (m.piece() < 0 || m.piece() >= info.totalPieces()) {
+      getContext().getLog().debug("task {}: peer {} reported piece {} of {}", taskId, m.peerId(),
+          m.piece(), info.totalPieces());
+      return this;
+    }
+    PeerState parent = m.parentId().isEmpty() ? null : peers.get(m.parentId());
+    if (m.success()) {
+      boolean firstPiece = child.pieces.isEmpty() && !child.done;
+      child.pieces.set(m.piece());
+      markDoneIfComplete(child);
+      if (parent != null) {
+        ParentRecord r = recordOf(parent);
+        double cost = Math.max(1, m.costMs());
+        r.costMs = r.costMs < 0 ? cost : 0.7 * r.costMs + 0.3 * cost;
+        r.failures = Math.max(0, r.failures - 1);
+      }
+      if (firstPiece) {
+        rescheduleOthers(child, true); // a new parent for the others
+      }
+      if (attached) {
+        reschedule(child, true);
+      }
+    } else {
+      if (parent != null) {
+        recordOf(parent).failures++;
+        if (child.asChild.failuresBy.isEmpty()) {
+          child.asChild.failuresBy = new HashMap<>(4);
+        }
+        child.asChild.failuresBy.merge(parent.id(), 1, Integer::sum);
+      }
+      reschedule(child, attached);
+    }
+    return this;
+  }
+
+  private Behavior<Command> onReportsEnded(ReportsEnded m) {
+    PeerState child = peers.get(m.peerId());
+    if (child != null && child.asChild != null && child.asChild.packets.equals(m.packets())) {
+      child.asChild = null;
+    }
+    return this;
+  }
+
+  private Behavior<Command> onPeerFinished(PeerFinished m) {
+    PeerState p = peers.get(m.peerId());
+    if (info == null || p == null) {
       return unknown(m.replyTo());
     }
-    BitSet reported = BitSet.valueOf(m.pieces());
-    if (m.done()) {
-      reported.set(0, info.totalPieces());
+    if (m.success()) {
+      p.pieces.set(0, info.totalPieces());
+      p.done = true;
+      p.asChild = null;
+    } else {
+      remove(m.peerId());
     }
-    upsert(m.peer(), reported, m.done());
     m.replyTo().tell(new Ack(true));
     return this;
   }
@@ -218,15 +332,21 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     }
     quarantined.add(m.badPeerId());
     m.replyTo().tell(new Ack(true));
+    rescheduleChildrenOf(m.badPeerId());
     return this;
   }
 
   private Behavior<Command> onLeave(Leave m) {
-    if (peers.remove(m.peerId()) != null) {
-      peerGauge.dec();
-    }
+    remove(m.peerId());
     m.replyTo().tell(new Ack(true));
     return this;
+  }
+
+  private void remove(String peerId) {
+    if (peers.remove(peerId) != null) {
+      peerGauge.dec();
+      rescheduleChildrenOf(peerId);
+    }
   }
 
   private Behavior<Command> onStat(Stat m) {
@@ -269,25 +389,133 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     return Behaviors.stopped();
   }
 
-  private boolean hasLiveHolder() {
+  // ------------------------------------------------------------------ parent selection
+
+  /** Chooses the child's parents again and pushes them if they changed (or always, if forced). */
+  private void reschedule(PeerState child, boolean force) {
+    ChildStream stream = child.asChild;
+    if (stream == null || child.done) {
+      return;
+    }
+    List<PeerEndpoint> chosen = chooseParents(child, selection.parentLimit());
+    List<String> ids = chosen.stream().map(PeerEndpoint::id).toList();
+    if (!force && ids.equals(stream.parents)) {
+      return;
+    }
+    stream.parents = ids;
+    if (chosen.isEmpty() && !hasLiveHolder() && !anyOtherHasPieces(child)) {
+      stream.packets.tell(new ScheduleFailed(Code.SchedTaskStatusError.getNumber(),
+          "no live peer holds task " + taskId));
+      return;
+    }
+    stream.packets.tell(new NewParents(chosen));
+  }
+
+  /**
+   * Offers a peer that just became a parent (first pieces, or complete) to the other downloads
+   * that have room for another parent; with {@code onlyWithRoom} false, to all of them.
+   */
+  private void rescheduleOthers(PeerState changed, boolean onlyWithRoom) {
     for (PeerState p : peers.values()) {
-      if (p.done && !quarantined.contains(p.endpoint.id()) && liveness.isAlive(p.endpoint.id())) {
+      if (p != changed && p.asChild != null
+          && (!onlyWithRoom || p.asChild.parents.size() < selection.parentLimit())) {
+        reschedule(p, false);
+      }
+    }
+  }
+
+  private void rescheduleChildrenOf(String parentId) {
+    for (PeerState p : peers.values()) {
+      if (p.asChild != null && p.asChild.parents.contains(parentId)) {
+        reschedule(p, false);
+      }
+    }
+  }
+
+  private List<PeerEndpoint> chooseParents(PeerState child, int max) {
+    Map<String, Integer> assigned = new HashMap<>();
+    for (PeerState p : peers.values()) {
+      if (p.asChild != null && p != child) {
+        for (String parent : p.asChild.parents) {
+          assigned.merge(parent, 1, Integer::sum);
+        }
+      }
+    }
+    int missing = info.totalPieces() - child.pieces.cardinality();
+    List<ParentEvaluator.Candidate> candidates = new ArrayList<>();
+    Map<String, PeerEndpoint> byId = new HashMap<>();
+    for (PeerState p : peers.values()) {
+      String id = p.id();
+      if (p == child || quarantined.contains(id) || !liveness.isAlive(id)
+          || (child.asChild != null && child.asChild.blocked(id))) {
+        continue;
+      }
+      int useful;
+      if (p.done) {
+        useful = missing;
+      } else {
+        BitSet theirs = (BitSet) p.pieces.clone();
+        theirs.andNot(child.pieces);
+        useful = theirs.cardinality();
+      }
+      HostStatus host = liveness.status(id);
+      int limit = host != null && host.uploadLimit() > 0 ? host.uploadLimit()
+          : selection.defaultUploadLimit();
+      int busy = Math.max(host == null ? 0 : host.activeUploads(), assigned.getOrDefault(id, 0));
+      ParentRecord r = p.asParent;
+      candidates.add(new ParentEvaluator.Candidate(id, p.done, useful, limit - busy, limit,
+          p.endpoint.sameIdcAs(child.endpoint), p.endpoint.sameLocationAs(child.endpoint),
+          r == null ? -1 : r.costMs, r == null ? 0 : r.failures));
+      byId.put(id, p.endpoint);
+    }
+    return ParentEvaluator.choose(child.id(), missing, candidates, max).stream()
+        .map(c -> byId.get(c.peerId()))
+        .toList();
+  }
+
+  private static ParentRecord recordOf(PeerState p) {
+    if (p.asParent == null) {
+      p.asParent = new ParentRecord();
+    }
+    return p.asParent;
+  }
+
+  private void markDoneIfComplete(PeerState p) {
+    if (!p.done && p.pieces.cardinality() == info.totalPieces()) {
+      p.done = true;
+    }
+  }
+
+  private boolean anyOtherHasPieces(PeerState child) {
+    for (PeerState p : peers.values()) {
+      if (p != child && !p.pieces.isEmpty() && liveness.isAlive(p.id())) {
         return true;
       }
     }
     return false;
   }
 
-  private void upsert(PeerEndpoint announced, BitSet pieces, boolean done) {
+  private boolean hasLiveHolder() {
+    for (PeerState p : peers.values()) {
+      if (p.done && !quarantined.contains(p.id()) && liveness.isAlive(p.id())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private PeerState upsert(PeerEndpoint announced, BitSet pieces, boolean done) {
     PeerEndpoint endpoint = SharedEndpoints.of(announced);
     PeerState p = peers.get(endpoint.id());
     if (p == null) {
-      peers.put(endpoint.id(), new PeerState(endpoint, pieces, done));
+      p = new PeerState(endpoint, pieces, done);
+      peers.put(endpoint.id(), p);
       peerGauge.inc();
     } else {
       p.endpoint = endpoint;
       p.pieces.or(pieces);
       p.done |= done;
     }
+    return p;
   }
 }

@@ -25,6 +25,9 @@ public final class PartialTask implements ServableTask, AutoCloseable {
   private final FileChannel channel;
   private final BitSet verified;
   private final PieceLayout layout;
+  /** Completed (and replaced) at every verified piece, and when the task closes. Guarded by verified. */
+  private java.util.concurrent.CompletableFuture<Void> changed =
+      new java.util.concurrent.CompletableFuture<>();
 
   PartialTask(TaskMeta meta, Path dir) throws IOException {
     this.meta = meta;
@@ -101,7 +104,7 @@ public final class PartialTask implements ServableTask, AutoCloseable {
     }
     String actual = incoming.digestHex();
     if (!actual.equals(meta.pieceDigests().get(piece))) {
-      throw new DfException(Code.ClientPieceDownloadFail, "piece " + piece + " digest mismatch");
+      throw new dev.dfcache.common.CorruptPieceException("piece " + piece + " digest mismatch");
     }
     long pos = layout.offsetOf(piece);
     for (ByteBuffer b : incoming.chunks) {
@@ -110,8 +113,22 @@ public final class PartialTask implements ServableTask, AutoCloseable {
         pos += channel.write(src, pos);
       }
     }
+    java.util.concurrent.CompletableFuture<Void> waiters;
     synchronized (verified) {
       verified.set(piece);
+      waiters = changed;
+      changed = new java.util.concurrent.CompletableFuture<>();
+    }
+    waiters.complete(null);
+  }
+
+  /**
+   * Completes when another piece is verified or the task is closed (complete or aborted): for
+   * streams that tell other peers about pieces as they arrive (SyncPieceTasks).
+   */
+  public java.util.concurrent.CompletionStage<Void> nextChange() {
+    synchronized (verified) {
+      return changed;
     }
   }
 
@@ -213,6 +230,10 @@ public final class PartialTask implements ServableTask, AutoCloseable {
 
   @Override
   public void close() throws IOException {
-    channel.close();
+    try {
+      channel.close();
+    } finally {
+      nextChange().toCompletableFuture().complete(null);
+    }
   }
 }

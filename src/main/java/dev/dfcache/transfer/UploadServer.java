@@ -52,6 +52,11 @@ public final class UploadServer implements Function<HttpRequest, CompletionStage
     this.maxConcurrentUploads = maxConcurrentUploads;
   }
 
+  /** Piece uploads being served now. */
+  public int activeUploads() {
+    return Math.max(0, active.get());
+  }
+
   @Override
   public CompletionStage<HttpResponse> apply(HttpRequest request) {
     HttpResponse response;

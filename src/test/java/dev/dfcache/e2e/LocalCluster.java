@@ -34,6 +34,8 @@ public final class LocalCluster implements AutoCloseable {
     public final int otherPort;
     public final Path dataDir;
     final List<String> command;
+    /** Everything the process printed. */
+    public Path log;
 
     Proc(String name, Process process, int grpcPort, int otherPort, Path dataDir,
         List<String> command) {
@@ -243,6 +245,7 @@ public final class LocalCluster implements AutoCloseable {
     pb.environment().putAll(env);
     Process p = pb.start();
     Proc proc = new Proc(name, p, grpc, other, dataDir, args);
+    proc.log = log;
     procs.add(proc);
     CompletableFuture<Void> ready = new CompletableFuture<>();
     Thread pump = new Thread(() -> {

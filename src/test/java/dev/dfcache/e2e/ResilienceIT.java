@@ -9,8 +9,6 @@ import dev.dfcache.api.dfdaemon.DeleteTaskRequest;
 import dev.dfcache.api.dfdaemon.ExportTaskRequest;
 import dev.dfcache.api.dfdaemon.ImportTaskRequest;
 import dev.dfcache.api.dfdaemon.StatTaskRequest;
-import dev.dfcache.api.peer.FindParentsRequest;
-import dev.dfcache.api.scheduler.PeerHost;
 import dev.dfcache.common.HostPort;
 import dev.dfcache.common.PieceLayout;
 import dev.dfcache.common.TaskIds;
@@ -181,16 +179,19 @@ class ResilienceIT {
     }
   }
 
-  List<String> offeredBy(Proc scheduler, String taskId) {
-    var parents = SchedulerRpc.FIND_PARENTS.call(
-        channels.get(HostPort.parse(scheduler.grpc())),
-        FindParentsRequest.newBuilder().setTaskId(taskId).setHost(PeerHost.newBuilder()
-            .setId("probe").setIp("127.0.0.1").setRpcPort(1).setDownPort(2)).build(), CALL);
-    return parents.getParentsList().stream().map(p -> p.getHost().getId()).toList();
+  /** The parents the scheduler gives a new downloader (a v1 probe peer) of the task. */
+  List<String> offeredBy(Proc scheduler, String taskId) throws Exception {
+    HostPort at = HostPort.parse(scheduler.grpc());
+    try (V1Peer probe = new V1Peer("probe", at.host(), at.port())) {
+      probe.register(taskId);
+      probe.openReports(taskId);
+      return V1Peer.parentIds(probe.nextPacket(Duration.ofSeconds(10)));
+    }
   }
 
   /** The scheduler offers the good holder and no longer the one caught serving bad bytes. */
-  void assertOfferedOnlyBy(Proc scheduler, String taskId, Proc good, Proc corrupt) {
+  void assertOfferedOnlyBy(Proc scheduler, String taskId, Proc good, Proc corrupt)
+      throws Exception {
     List<String> offered = offeredBy(scheduler, taskId);
     assertFalse(offered.contains("127.0.0.1-" + corrupt.grpcPort),
         "corrupt holder still offered: " + offered);

@@ -158,7 +158,7 @@ class MetricsIT {
         "code", "OK", "df_code", "");
     assertTrue(s1.value("dfcache_scheduler_grpc_calls_total", announceOk) >= 1);
     assertTrue(s1.value("dfcache_scheduler_grpc_calls_total", Map.of(
-        "method", "dfcache.PeerScheduler/FindParents", "code", "OK", "df_code", "")) >= 1);
+        "method", "scheduler.Scheduler/RegisterPeerTask", "code", "OK", "df_code", "")) >= 1);
     assertTrue(s1.value("dfcache_scheduler_grpc_calls_total", Map.of(
         "method", "scheduler.Scheduler/StatTask", "code", "UNKNOWN",
         "df_code", "PeerTaskNotFound")) >= 1, "the failed stat is counted with its code");

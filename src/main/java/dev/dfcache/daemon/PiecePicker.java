@@ -1,0 +1,286 @@
+package dev.dfcache.daemon;
+
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * Which piece to ask which parent for next, in one download. Not thread-safe: the download calls
+ * it under its own lock.
+ *
+ * <ul>
+ *   <li><b>Rarest first</b> among the pieces the parents hold: the piece the fewest parents hold,
+ *       ties broken at random, so that downloaders that start together fetch different pieces
+ *       from the seed and then trade them, instead of all pulling the same pieces from it. The
+ *       first few picks are random among all assignable pieces ("random first"), which spreads
+ *       downloaders that see the same availability at once.
+ *   <li><b>At most {@code perParentLimit} requests in flight per parent</b> (Kraken: 3 per peer):
+ *       a seed's upload is split over few requests, each finishes early and becomes a piece its
+ *       downloader can pass on.
+ *   <li><b>Endgame</b>: once every missing piece is requested, a parent with a free slot is also
+ *       asked for a piece in flight elsewhere (at most two requests per piece); the first to
+ *       arrive wins and the caller cancels the other, so a slow last piece never waits out its
+ *       timeout.
+ * </ul>
+ */
+final class PiecePicker {
+
+  record Assignment(int piece, String parent) {}
+
+  private static final class Parent {
+    final BitSet pieces = new BitSet();
+    int inflight;
+  }
+
+  private static final int MAX_REQUESTS_PER_PIECE = 2;
+
+  private final int pieceCount;
+  private final int perParentLimit;
+  private final int randomFirst;
+  private final Random random;
+  private final BitSet have = new BitSet();
+  /** Pieces with at least one request in flight. */
+  private final BitSet requested = new BitSet();
+  /** How many known parents hold each piece. */
+  private final int[] availability;
+  private final Map<String, Parent> parents = new LinkedHashMap<>();
+  /** Piece -> the parents it was asked of and has not arrived from yet. */
+  private final Map<Integer, List<String>> inflight = new HashMap<>();
+  private int picks;
+
+  PiecePicker(int pieceCount, int perParentLimit, int randomFirst, Random random) {
+    this.pieceCount = pieceCount;
+    this.perParentLimit = Math.max(1, perParentLimit);
+    this.randomFirst = randomFirst;
+    this.random = random;
+    this.availability = new int[pieceCount];
+  }
+
+  /** The parent holds these pieces (in addition to what it was known to hold). */
+  void parentHas(String parentId, BitSet pieces) {
+    Parent p = parents.computeIfAbsent(parentId, k -> new Parent());
+    BitSet added = (BitSet) pieces.clone();
+    added.andNot(p.pieces);
+    added.clear(pieceCount, Math.max(pieceCount, added.length()));
+    for (int i = added.nextSetBit(0); i >= 0; i = added.nextSetBit(i + 1)) {
+      availability[i]++;
+    }
+    p.pieces.or(added);
+  }
+
+  void parentHasAll(String parentId) {
+    BitSet all = new BitSet(pieceCount);
+    all.set(0, pieceCount);
+    parentHas(parentId, all);
+  }
+
+  boolean knows(String parentId) {
+    return parents.containsKey(parentId);
+  }
+
+  /**
+   * Forgets a parent (failed, gone). Returns the pieces that were in flight to it: the caller
+   * cancels those requests; the pieces are assignable again.
+   */
+  List<Integer> removeParent(String parentId) {
+    Parent p = parents.remove(parentId);
+    if (p == null) {
+      return List.of();
+    }
+    for (int i = p.pieces.nextSetBit(0); i >= 0; i = p.pieces.nextSetBit(i + 1)) {
+      availability[i]--;
+    }
+    List<Integer> lost = new ArrayList<>();
+    for (var e : new ArrayList<>(inflight.entrySet())) {
+      if (e.getValue().remove(parentId)) {
+        lost.add(e.getKey());
+        if (e.getValue().isEmpty()) {
+          inflight.remove(e.getKey());
+          requested.clear(e.getKey());
+        }
+      }
+    }
+    return lost;
+  }
+
+  /** A piece this download holds already (a restart, or another path). */
+  void have(int piece) {
+    have.set(piece);
+  }
+
+  /** The next request to make, or null when none can be made now. Records it as in flight. */
+  Assignment next() {
+    if (complete()) {
+      return null;
+    }
+    BitSet open = missing();
+    open.andNot(requested);
+    Assignment a = open.isEmpty() ? endgame() : picks < randomFirst ? randomPick(open)
+        : rarestPick(open);
+    if (a != null) {
+      picks++;
+      parents.get(a.parent()).inflight++;
+      requested.set(a.piece());
+      inflight.computeIfAbsent(a.piece(), k -> new ArrayList<>(MAX_REQUESTS_PER_PIECE))
+          .add(a.parent());
+    }
+    return a;
+  }
+
+  private Assignment rarestPick(BitSet open) {
+    int best = Integer.MAX_VALUE;
+    int ties = 0;
+    Assignment chosen = null;
+    for (int i = open.nextSetBit(0); i >= 0; i = open.nextSetBit(i + 1)) {
+      int count = availability[i];
+      if (count == 0 || count > best) {
+        continue;
+      }
+      String holder = freeHolder(i, List.of());
+      if (holder == null) {
+        continue;
+      }
+      if (count < best) {
+        best = count;
+        ties = 0;
+      }
+      ties++;
+      if (random.nextInt(ties) == 0) { // reservoir sampling: each tie equally likely
+        chosen = new Assignment(i, holder);
+      }
+    }
+    return chosen;
+  }
+
+  private Assignment randomPick(BitSet open) {
+    int seen = 0;
+    Assignment chosen = null;
+    for (int i = open.nextSetBit(0); i >= 0; i = open.nextSetBit(i + 1)) {
+      if (availability[i] == 0) {
+        continue;
+      }
+      String holder = freeHolder(i, List.of());
+      if (holder != null && random.nextInt(++seen) == 0) {
+        chosen = new Assignment(i, holder);
+      }
+    }
+    return chosen;
+  }
+
+  private Assignment endgame() {
+    List<Integer> pieces = new ArrayList<>(inflight.keySet());
+    pieces.sort(null); // a stable order to start from, then a random one
+    java.util.Collections.shuffle(pieces, random);
+    for (int piece : pieces) {
+      List<String> askedOf = inflight.get(piece);
+      if (askedOf.size() >= MAX_REQUESTS_PER_PIECE) {
+        continue;
+      }
+      String holder = freeHolder(piece, askedOf);
+      if (holder != null) {
+        return new Assignment(piece, holder);
+      }
+    }
+    return null;
+  }
+
+  /** The least busy parent with a free slot that holds the piece, ties at random; or null. */
+  private String freeHolder(int piece, List<String> except) {
+    String best = null;
+    int bestLoad = Integer.MAX_VALUE;
+    int ties = 0;
+    for (var e : parents.entrySet()) {
+      Parent p = e.getValue();
+      if (p.inflight >= perParentLimit || !p.pieces.get(piece) || except.contains(e.getKey())) {
+        continue;
+      }
+      if (p.inflight < bestLoad) {
+        bestLoad = p.inflight;
+        best = e.getKey();
+        ties = 1;
+      } else if (p.inflight == bestLoad && random.nextInt(++ties) == 0) {
+        best = e.getKey();
+      }
+    }
+    return best;
+  }
+
+  /**
+   * The piece arrived (verified) from this parent. Returns the other parents it is still in
+   * flight to (endgame duplicates): the caller cancels those requests.
+   */
+  List<String> succeeded(int piece, String parentId) {
+    have.set(piece);
+    requested.clear(piece);
+    List<String> askedOf = inflight.remove(piece);
+    if (askedOf == null) {
+      return List.of();
+    }
+    List<String> losers = new ArrayList<>();
+    for (String id : askedOf) {
+      Parent p = parents.get(id);
+      if (p != null) {
+        p.inflight--;
+      }
+      if (!id.equals(parentId)) {
+        losers.add(id);
+      }
+    }
+    return losers;
+  }
+
+  /** The request failed or was cancelled: the piece may be asked of someone again. */
+  void released(int piece, String parentId) {
+    List<String> askedOf = inflight.get(piece);
+    if (askedOf == null || !askedOf.remove(parentId)) {
+      return; // already settled (it arrived from another parent, or the parent was removed)
+    }
+    Parent p = parents.get(parentId);
+    if (p != null) {
+      p.inflight--;
+    }
+    if (askedOf.isEmpty()) {
+      inflight.remove(piece);
+      requested.clear(piece);
+    }
+  }
+
+  boolean complete() {
+    return have.cardinality() == pieceCount;
+  }
+
+  int missingCount() {
+    return pieceCount - have.cardinality();
+  }
+
+  boolean has(int piece) {
+    return have.get(piece);
+  }
+
+  /** Some known parent holds a piece this download still lacks. */
+  boolean anyParentHoldsMissing() {
+    BitSet m = missing();
+    for (int i = m.nextSetBit(0); i >= 0; i = m.nextSetBit(i + 1)) {
+      if (availability[i] > 0) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  int inflightTo(String parentId) {
+    Parent p = parents.get(parentId);
+    return p == null ? 0 : p.inflight;
+  }
+
+  private BitSet missing() {
+    BitSet m = new BitSet(pieceCount);
+    m.set(0, pieceCount);
+    m.andNot(have);
+    return m;
+  }
+}

@@ -1,0 +1,25 @@
+package dev.dfcache.scheduler;
+
+import dev.dfcache.cluster.CborSerializable;
+
+/**
+ * What the fleet knows of a peer host from its heartbeats: until when (epoch ms) it counts as
+ * alive, and its upload load: how many piece uploads it serves at once at most, and how many it
+ * served at the heartbeat. A limit of 0 means "not reported" (an announce, or an old peer).
+ */
+public record HostStatus(long aliveUntil, int uploadLimit, int activeUploads)
+    implements CborSerializable {
+
+  /**
+   * The newer of two reports (the later expiry), keeping the older's upload limit when the newer
+   * one reported none: an announce extends a host's life without knowing its load.
+   */
+  static HostStatus newer(HostStatus a, HostStatus b) {
+    HostStatus later = a.aliveUntil >= b.aliveUntil ? a : b;
+    HostStatus earlier = later == a ? b : a;
+    if (later.uploadLimit == 0 && earlier.uploadLimit > 0) {
+      return new HostStatus(later.aliveUntil, earlier.uploadLimit, earlier.activeUploads);
+    }
+    return later;
+  }
+}

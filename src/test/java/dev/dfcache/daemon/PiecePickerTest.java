@@ -1,0 +1,172 @@
+package dev.dfcache.daemon;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.dfcache.daemon.PiecePicker.Assignment;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class PiecePickerTest {
+
+  static BitSet bits(int... pieces) {
+    BitSet b = new BitSet();
+    for (int p : pieces) {
+      b.set(p);
+    }
+    return b;
+  }
+
+  static PiecePicker picker(int pieces, int perParent, long seed) {
+    return new PiecePicker(pieces, perParent, 0, new Random(seed));
+  }
+
+  @Test
+  void rarestFirst() {
+    for (long seed = 0; seed < 20; seed++) {
+      PiecePicker p = picker(4, 8, seed);
+      p.parentHasAll("seed");
+      p.parentHas("a", bits(0, 1));
+      p.parentHas("b", bits(0, 1));
+      Assignment first = p.next();
+      Assignment second = p.next();
+      assertEquals(Set.of(2, 3), Set.of(first.piece(), second.piece()),
+          "pieces only the seed holds come first");
+      assertEquals("seed", first.parent());
+      assertEquals("seed", second.parent());
+    }
+  }
+
+  @Test
+  void rarestTiesAreBrokenAtRandom() {
+    Set<Integer> firsts = new HashSet<>();
+    for (long seed = 0; seed < 40; seed++) {
+      PiecePicker p = picker(64, 3, seed);
+      p.parentHasAll("seed");
+      firsts.add(p.next().piece());
+    }
+    assertTrue(firsts.size() > 20, "downloaders start on different pieces: " + firsts);
+  }
+
+  @Test
+  void neverMoreThanTheLimitInFlightPerParent() {
+    PiecePicker p = picker(32, 3, 1);
+    p.parentHasAll("a");
+    p.parentHasAll("b");
+    Map<String, Integer> load = new HashMap<>();
+    Assignment a;
+    while ((a = p.next()) != null) {
+      load.merge(a.parent(), 1, Integer::sum);
+    }
+    assertEquals(Map.of("a", 3, "b", 3), load, "spread evenly, none overloaded");
+    assertEquals(3, p.inflightTo("a"));
+  }
+
+  @Test
+  void aFreedSlotTakesTheNextPiece() {
+    PiecePicker p = picker(8, 1, 2);
+    p.parentHasAll("a");
+    Assignment first = p.next();
+    assertNull(p.next(), "a is at its limit");
+    assertEquals(List.of(), p.succeeded(first.piece(), "a"));
+    Assignment second = p.next();
+    assertNotEquals(first.piece(), second.piece());
+  }
+
+  @Test
+  void piecesNoParentHoldsAreNeverAsked() {
+    PiecePicker p = picker(4, 8, 3);
+    p.parentHas("a", bits(1));
+    assertEquals(new Assignment(1, "a"), p.next());
+    assertNull(p.next());
+    assertTrue(p.anyParentHoldsMissing(), "piece 1 is still in flight, not held");
+    p.succeeded(1, "a");
+    assertFalse(p.anyParentHoldsMissing());
+  }
+
+  @Test
+  void endgameAsksASecondParentAndNamesTheLoser() {
+    PiecePicker p = picker(2, 1, 4);
+    p.parentHasAll("a");
+    p.parentHasAll("b");
+    Assignment x = p.next();
+    Assignment y = p.next();
+    assertNotEquals(x.parent(), y.parent());
+    assertEquals(List.of(), p.succeeded(x.piece(), x.parent()));
+    // only y's piece is missing and it is in flight: the freed parent is asked for it too
+    Assignment dup = p.next();
+    assertEquals(new Assignment(y.piece(), x.parent()), dup);
+    assertNull(p.next(), "at most two requests per piece, and both parents are busy");
+    assertEquals(List.of(y.parent()), p.succeeded(y.piece(), x.parent()), "cancel the slow one");
+    p.released(y.piece(), y.parent()); // the cancelled request settles: nothing changes
+    assertTrue(p.complete());
+    assertNull(p.next());
+    assertEquals(0, p.inflightTo("a"));
+    assertEquals(0, p.inflightTo("b"));
+  }
+
+  @Test
+  void noEndgameWhileUnrequestedPiecesRemain() {
+    PiecePicker p = picker(3, 1, 5);
+    p.parentHas("a", bits(0, 1, 2));
+    p.parentHas("b", bits(0));
+    Assignment first = p.next();
+    Assignment second = p.next();
+    // one piece is still unrequested: no duplicate requests yet
+    assertNull(p.next());
+    assertEquals(2, Set.of(first.piece(), second.piece()).size());
+  }
+
+  @Test
+  void failedRequestsAndRemovedParentsFreeTheirPieces() {
+    PiecePicker p = picker(2, 2, 6);
+    p.parentHasAll("a");
+    Assignment x = p.next();
+    Assignment y = p.next();
+    p.released(x.piece(), "a");
+    assertEquals(new Assignment(x.piece(), "a"), p.next(), "asked again");
+    List<Integer> lost = p.removeParent("a");
+    assertEquals(Set.of(x.piece(), y.piece()), Set.copyOf(lost));
+    assertNull(p.next(), "no parent left");
+    p.parentHasAll("b");
+    assertEquals("b", p.next().parent());
+  }
+
+  @Test
+  void randomFirstPicksAmongAllAssignablePieces() {
+    Set<Integer> firsts = new HashSet<>();
+    for (long seed = 0; seed < 40; seed++) {
+      PiecePicker p = new PiecePicker(16, 3, 2, new Random(seed));
+      p.parentHasAll("seed");
+      p.parentHas("a", bits(0, 1, 2, 3, 4, 5, 6, 7)); // not the rarest, yet picked at first
+      firsts.add(p.next().piece());
+    }
+    assertTrue(firsts.stream().anyMatch(n -> n < 8), firsts.toString());
+    assertTrue(firsts.stream().anyMatch(n -> n >= 8), firsts.toString());
+  }
+
+  /** Simulated swarm step: many downloaders of one seed request mostly different pieces. */
+  @Test
+  void downloadersOfOneSeedAskItForDifferentPieces() {
+    int pieces = 64;
+    Map<Integer, Integer> asked = new HashMap<>();
+    for (int d = 0; d < 6; d++) {
+      PiecePicker p = new PiecePicker(pieces, 3, 1, new Random(100 + d));
+      p.parentHasAll("seed");
+      for (int i = 0; i < 3; i++) {
+        asked.merge(p.next().piece(), 1, Integer::sum);
+      }
+    }
+    long duplicates = asked.values().stream().filter(n -> n > 1).count();
+    assertTrue(duplicates <= 3, "18 requests over 64 pieces, duplicated: " + asked);
+  }
+}
