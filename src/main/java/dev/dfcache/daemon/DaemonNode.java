@@ -81,13 +81,19 @@ public final class DaemonNode implements AutoCloseable {
       Channels peerChannels = new Channels();
       DaemonMetrics metrics = new DaemonMetrics(() -> store.all().size(), store::usedBytes);
       UploadServer uploads = new UploadServer(store::servable, metrics,
-          TokenBucket.forLimit(s.uploadLimit()), s.maxConcurrentUploads());
+          TokenBucket.forLimit(s.uploadLimit()), s.maxConcurrentUploads(), s.maxUploadsPerTask());
       DaemonEnv env = new DaemonEnv(system, s, store, gateway, peerChannels, blocking, self,
           metrics, TokenBucket.forLimit(s.downloadLimit()),
           new InflightBudget(s.maxInflightBytes()), uploads);
       // A downloader that stops reading must not hold an upload slot for long.
+      // A small send buffer: the kernel would otherwise take a whole piece at once (autotuned
+      // buffers reach 4 MiB) and the upload would count as finished long before the peer has
+      // it, so the per-task and per-piece upload slots would let a capped link take far more
+      // than it can carry (and one piece go out twice).
       ServerSettings uploadSettings = ServerSettings.create(ConfigFactory.parseMap(Map.of(
-              "pekko.http.server.idle-timeout", s.uploadIdleTimeout().toMillis() + "ms"))
+              "pekko.http.server.idle-timeout", s.uploadIdleTimeout().toMillis() + "ms",
+              "pekko.http.server.socket-options.so-send-buffer-size",
+              Long.toString(s.uploadSocketBuffer())))
           .withFallback(config));
       ServerBinding upload = Http.get(system).newServerAt(s.host(), s.uploadPort())
           .withSettings(uploadSettings)

@@ -26,6 +26,8 @@ public record DaemonSettings(
     long uploadLimit,
     long downloadLimit,
     int maxConcurrentUploads,
+    int maxUploadsPerTask,
+    long uploadSocketBuffer,
     boolean fsync,
     long storeQuota,
     Duration gcInterval,
@@ -59,6 +61,8 @@ public record DaemonSettings(
         c.getBytes("upload-limit"),
         c.getBytes("download-limit"),
         c.getInt("max-concurrent-uploads"),
+        c.getInt("max-uploads-per-task"),
+        c.getBytes("upload-socket-buffer"),
         c.getBoolean("fsync"),
         c.getBytes("store-quota"),
         c.getDuration("gc.interval"),
@@ -77,7 +81,8 @@ public record DaemonSettings(
     return new DaemonSettings(host, hostId, grpcPort, uploadPort, dataDir, schedulers,
         heartbeatInterval, reannounceSettle, announceAttempts, schedulerCallTimeout,
         pieceParallelism, requestsPerParent, maxInflightBytes, pieceAttempts, parentWait, uploadLimit,
-        downloadLimit, maxConcurrentUploads, fsync, storeQuota, gcInterval, gcHighWatermark,
+        downloadLimit, maxConcurrentUploads, maxUploadsPerTask, uploadSocketBuffer, fsync,
+        storeQuota, gcInterval, gcHighWatermark,
         gcLowWatermark, uploadIdleTimeout, allowedImportDirs, allowedExportDirs, pieceTimeout, idc,
         location);
   }

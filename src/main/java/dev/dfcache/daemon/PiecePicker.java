@@ -20,11 +20,12 @@ import java.util.Random;
  *       downloaders that see the same availability at once.
  *   <li><b>At most {@code perParentLimit} requests in flight per parent</b> (Kraken: 3 per peer):
  *       a seed's upload is split over few requests, each finishes early and becomes a piece its
- *       downloader can pass on.
- *   <li><b>Endgame</b>: once every missing piece is requested, a parent with a free slot is also
- *       asked for a piece in flight elsewhere (at most two requests per piece); the first to
- *       arrive wins and the caller cancels the other, so a slow last piece never waits out its
- *       timeout.
+ *       downloader can pass on. A parent that refuses a request (503) is asked for fewer at once,
+ *       one more again with each piece it delivers, and not for the refused piece for a second.
+ *   <li><b>Endgame</b>: once every missing piece is requested and only the last few are missing
+ *       ({@link #endgamePieces()}), a parent with a free slot is also asked for a piece in flight
+ *       elsewhere (at most two requests per piece); the first to arrive wins and the caller
+ *       cancels the other, so a slow last piece never waits out its timeout.
  * </ul>
  */
 final class PiecePicker {
@@ -34,7 +35,18 @@ final class PiecePicker {
   private static final class Parent {
     final BitSet pieces = new BitSet();
     int inflight;
+    /** Requests it takes at once, as learnt: down when it refuses one, up with each success. */
+    int limit;
+    /** It is the only parent holding some piece this download lacks (set by next()). */
+    boolean soleSource;
+
+    Parent(int limit) {
+      this.limit = limit;
+    }
   }
+
+  /** How long a parent's "busy" for one piece keeps that piece from being asked of it again. */
+  static final long REFUSAL_NANOS = 1_000_000_000L;
 
   private static final int MAX_REQUESTS_PER_PIECE = 2;
 
@@ -50,19 +62,28 @@ final class PiecePicker {
   private final Map<String, Parent> parents = new LinkedHashMap<>();
   /** Piece -> the parents it was asked of and has not arrived from yet. */
   private final Map<Integer, List<String>> inflight = new HashMap<>();
+  /** "piece@parent" -> until when (clock nanos) that parent is not asked for that piece. */
+  private final Map<String, Long> refused = new HashMap<>();
+  private final java.util.function.LongSupplier clock;
   private int picks;
 
   PiecePicker(int pieceCount, int perParentLimit, int randomFirst, Random random) {
+    this(pieceCount, perParentLimit, randomFirst, random, System::nanoTime);
+  }
+
+  PiecePicker(int pieceCount, int perParentLimit, int randomFirst, Random random,
+      java.util.function.LongSupplier clock) {
     this.pieceCount = pieceCount;
     this.perParentLimit = Math.max(1, perParentLimit);
     this.randomFirst = randomFirst;
     this.random = random;
     this.availability = new int[pieceCount];
+    this.clock = clock;
   }
 
   /** The parent holds these pieces (in addition to what it was known to hold). */
   void parentHas(String parentId, BitSet pieces) {
-    Parent p = parents.computeIfAbsent(parentId, k -> new Parent());
+    Parent p = parents.computeIfAbsent(parentId, k -> new Parent(perParentLimit));
     BitSet added = (BitSet) pieces.clone();
     added.andNot(p.pieces);
     added.clear(pieceCount, Math.max(pieceCount, added.length()));
@@ -118,9 +139,10 @@ final class PiecePicker {
       return null;
     }
     BitSet open = missing();
+    markSoleSources(open);
     open.andNot(requested);
-    Assignment a = open.isEmpty() ? endgame() : picks < randomFirst ? randomPick(open)
-        : rarestPick(open);
+    Assignment a = !open.isEmpty() ? (picks < randomFirst ? randomPick(open) : rarestPick(open))
+        : missingCount() <= endgamePieces() ? endgame() : null;
     if (a != null) {
       picks++;
       parents.get(a.parent()).inflight++;
@@ -171,6 +193,15 @@ final class PiecePicker {
     return chosen;
   }
 
+  /**
+   * How few pieces may be missing for the endgame to start: the last few only. "Every missing
+   * piece requested" alone comes early when a download has many parents, and then every piece
+   * would be fetched twice over a link that has no bytes to spare.
+   */
+  int endgamePieces() {
+    return Math.max(1, Math.min(4, pieceCount / 16));
+  }
+
   private Assignment endgame() {
     List<Integer> pieces = new ArrayList<>(inflight.keySet());
     pieces.sort(null); // a stable order to start from, then a random one
@@ -188,14 +219,51 @@ final class PiecePicker {
     return null;
   }
 
-  /** The least busy parent with a free slot that holds the piece, ties at random; or null. */
+  /** Marks the parents that are the only holder of some missing piece. */
+  private void markSoleSources(BitSet missing) {
+    for (Parent p : parents.values()) {
+      p.soleSource = false;
+    }
+    for (int i = missing.nextSetBit(0); i >= 0; i = missing.nextSetBit(i + 1)) {
+      if (availability[i] == 1) {
+        for (Parent p : parents.values()) {
+          if (p.pieces.get(i)) {
+            p.soleSource = true;
+            break;
+          }
+        }
+      }
+    }
+  }
+
+  /**
+   * The parent to ask for a piece: the least busy one with a free slot, ties at random; or null.
+   * A parent that is the only source of other missing pieces (at first: the seed) is spared for
+   * those: it is asked for a piece others hold too only when every holder of it is such a sole
+   * source. Otherwise the request waits for the other holders, and the seed's upload goes to
+   * pieces nobody else can give, which is what keeps it from sending a piece twice.
+   */
   private String freeHolder(int piece, List<String> except) {
+    String spare = leastBusyHolder(piece, except, true);
+    if (spare != null) {
+      return spare;
+    }
+    for (Parent p : parents.values()) {
+      if (p.pieces.get(piece) && !p.soleSource) {
+        return null; // a holder that is no one's only source will be free soon
+      }
+    }
+    return leastBusyHolder(piece, except, false);
+  }
+
+  private String leastBusyHolder(int piece, List<String> except, boolean spareSoleSources) {
     String best = null;
     int bestLoad = Integer.MAX_VALUE;
     int ties = 0;
     for (var e : parents.entrySet()) {
       Parent p = e.getValue();
-      if (p.inflight >= perParentLimit || !p.pieces.get(piece) || except.contains(e.getKey())) {
+      if (p.inflight >= p.limit || !p.pieces.get(piece) || except.contains(e.getKey())
+          || refusedNow(piece, e.getKey()) || (spareSoleSources && p.soleSource)) {
         continue;
       }
       if (p.inflight < bestLoad) {
@@ -219,6 +287,10 @@ final class PiecePicker {
     List<String> askedOf = inflight.remove(piece);
     if (askedOf == null) {
       return List.of();
+    }
+    Parent winner = parents.get(parentId);
+    if (winner != null) {
+      winner.limit = Math.min(perParentLimit, winner.limit + 1);
     }
     List<String> losers = new ArrayList<>();
     for (String id : askedOf) {
@@ -247,6 +319,32 @@ final class PiecePicker {
       inflight.remove(piece);
       requested.clear(piece);
     }
+  }
+
+  /**
+   * The parent refused the request (503: at its upload limit, or busy with this very piece for
+   * another peer). It is asked for fewer pieces at once from now on, and not for this piece for
+   * a while: the peer it is uploading that piece to will have it soon.
+   */
+  void refused(int piece, String parentId) {
+    released(piece, parentId);
+    Parent p = parents.get(parentId);
+    if (p != null) {
+      p.limit = Math.max(1, p.inflight);
+    }
+    long now = clock.getAsLong();
+    if (refused.size() > 4 * pieceCount + 64) {
+      refused.values().removeIf(until -> until - now <= 0);
+    }
+    refused.put(piece + "@" + parentId, now + REFUSAL_NANOS);
+  }
+
+  private boolean refusedNow(int piece, String parentId) {
+    if (refused.isEmpty()) {
+      return false;
+    }
+    Long until = refused.get(piece + "@" + parentId);
+    return until != null && until - clock.getAsLong() > 0;
   }
 
   boolean complete() {

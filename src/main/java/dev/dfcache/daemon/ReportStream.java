@@ -132,6 +132,11 @@ final class ReportStream {
     reopenLater("report stream ended: " + status.getCode() + " " + status.getDescription());
   }
 
+  /** No parents were heard for a while: register and open again (a message may be lost). */
+  void nudge(String why) {
+    reopenLater(why);
+  }
+
   private void reopenLater(String why) {
     int attempt;
     synchronized (this) {

@@ -51,6 +51,7 @@ final class SwarmDownload implements ParentLink.Owner, ReportStream.Owner {
   private static final int RANDOM_FIRST = 2;
   /** A busy parent (503) is not asked again for this long. */
   private static final long BUSY_BACKOFF_MS = 200;
+  private static final long UNHEARD_NANOS = 3_000_000_000L;
 
   private final DaemonEnv env;
   private final TaskOrigin origin;
@@ -76,6 +77,8 @@ final class SwarmDownload implements ParentLink.Owner, ReportStream.Owner {
   private final Map<String, Integer> piecesFrom = new TreeMap<>();
   private int packets;
   private long idleSince = System.nanoTime();
+  /** When parents were last heard of (or the download began). */
+  private long lastPacketNanos = System.nanoTime();
   private Cancellable watchdog;
 
   /** One piece asked of one parent. */
@@ -148,6 +151,7 @@ final class SwarmDownload implements ParentLink.Owner, ReportStream.Owner {
     env.metrics().parentPackets.inc();
     synchronized (this) {
       packets++;
+      lastPacketNanos = System.nanoTime();
       if (result.isDone()) {
         return;
       }
@@ -285,8 +289,10 @@ final class SwarmDownload implements ParentLink.Owner, ReportStream.Owner {
   /** Starts as many requests as the picker, the per-download cap and the budget allow. */
   private void dispatch() {
     List<Request> toStart = new ArrayList<>();
+    PartialTask task;
     synchronized (this) {
-      if (partial == null || result.isDone()) {
+      task = partial;
+      if (task == null || result.isDone()) {
         return;
       }
       while (requests.size() < env.settings().pieceParallelism()) {
@@ -305,16 +311,15 @@ final class SwarmDownload implements ParentLink.Owner, ReportStream.Owner {
       }
       idleSince = requests.isEmpty() ? Math.min(idleSince, System.nanoTime()) : Long.MAX_VALUE;
     }
-    toStart.forEach(this::start);
+    toStart.forEach(r -> start(r, task));
   }
 
-  private void start(Request r) {
+  private void start(Request r, PartialTask task) {
     CompletionStage<Void> ready = exportLimit == null
         ? CompletableFuture.completedFuture(null) : exportLimit.acquire(r.size);
     if (env.downloadLimit() != null) {
       ready = ready.thenCompose(v -> env.downloadLimit().acquire(r.size));
     }
-    PartialTask task = partial;
     ready.thenCompose(v -> {
           r.startedNanos = System.nanoTime();
           PartialTask.IncomingPiece incoming = task.receive(r.piece);
@@ -350,7 +355,7 @@ final class SwarmDownload implements ParentLink.Owner, ReportStream.Owner {
 
   private void finished(Request r, boolean committed, Throwable failure) {
     env.inflight().release(r.size);
-    boolean complete = false;
+    PartialTask complete = null;
     DfException fatal = null;
     long costMs = (System.nanoTime() - r.startedNanos) / 1_000_000;
     synchronized (this) {
@@ -369,15 +374,17 @@ final class SwarmDownload implements ParentLink.Owner, ReportStream.Owner {
         piecesFrom.merge(r.parent, 1, Integer::sum);
         failures.remove(r.parent);
         reports.report(r.piece, r.parent, true, Code.Success, r.size, costMs);
-        complete = picker.complete();
+        complete = picker.complete() ? partial : null;
       } else if (failure == null) {
         picker.released(r.piece, r.parent); // cancelled, or its twin won
+      } else if (DfException.of(failure) instanceof PieceFetcher.ParentBusyException) {
+        picker.refused(r.piece, r.parent);
       } else {
         picker.released(r.piece, r.parent);
         DfException e = DfException.of(failure);
         if (e.code() == Code.ResourceLacked) {
           fatal = e; // our own disk is full: no other parent can help
-        } else if (!(e instanceof PieceFetcher.ParentBusyException)) {
+        } else {
           reports.report(r.piece, r.parent, false, e.code(), r.size, costMs);
           if (++attempts[r.piece] >= env.settings().pieceAttempts()) {
             fatal = new DfException(Code.ClientPieceDownloadFail, "piece " + r.piece
@@ -394,8 +401,8 @@ final class SwarmDownload implements ParentLink.Owner, ReportStream.Owner {
     }
     if (fatal != null) {
       fail(fatal);
-    } else if (complete) {
-      result.complete(partial);
+    } else if (complete != null) {
+      result.complete(complete);
     } else {
       dispatch();
     }
@@ -425,12 +432,26 @@ final class SwarmDownload implements ParentLink.Owner, ReportStream.Owner {
     }
   }
 
-  /** Fails the download when it could not start a request for parent-wait. */
+  /**
+   * Fails the download when it could not start a request for parent-wait; asks the scheduler
+   * again when it is idle and has heard no parents for a few seconds (a report lost while a
+   * task's shard moved would otherwise leave it waiting for parents that never come).
+   */
   private void checkStalled() {
     boolean stalled;
+    boolean unheard;
     synchronized (this) {
+      long now = System.nanoTime();
       stalled = idleSince != Long.MAX_VALUE
-          && System.nanoTime() - idleSince > env.settings().parentWait().toNanos();
+          && now - idleSince > env.settings().parentWait().toNanos();
+      unheard = idleSince != Long.MAX_VALUE && now - lastPacketNanos > UNHEARD_NANOS
+          && now - idleSince > UNHEARD_NANOS;
+      if (unheard) {
+        lastPacketNanos = now;
+      }
+    }
+    if (unheard && !stalled) {
+      reports.nudge("no parents to download from for " + UNHEARD_NANOS / 1_000_000_000 + " s");
     }
     if (stalled) {
       fail(new DfException(Code.ClientPieceNotFound, "no live parent held the missing pieces of "

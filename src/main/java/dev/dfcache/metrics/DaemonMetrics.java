@@ -29,8 +29,9 @@ public final class DaemonMetrics {
     activeUploads = Gauge.builder().name("dfcache_daemon_active_uploads")
         .help("piece uploads in progress").register(registry);
     uploadsRejected = Counter.builder().name("dfcache_daemon_uploads_rejected_total")
-        .help("upload requests refused because max-concurrent-uploads was reached")
-        .register(registry);
+        .help("upload requests refused (503) by reason: host_full (max-concurrent-uploads), "
+            + "task_full (max-uploads-per-task), piece_busy (that piece is being uploaded)")
+        .labelNames("reason").register(registry);
     parentPackets = Counter.builder().name("dfcache_daemon_parent_packets_total")
         .help("PeerPackets (new parents) the scheduler pushed to this daemon's downloads")
         .register(registry);

@@ -7,7 +7,6 @@ import io.grpc.ClientCall;
 import io.grpc.Metadata;
 import io.grpc.MethodDescriptor;
 import io.grpc.Status;
-import io.grpc.protobuf.ProtoUtils;
 
 /**
  * One bidirectional-streaming gRPC method, called with plain grpc-java like {@link UnaryMethod}:
@@ -61,13 +60,8 @@ public final class StreamingMethod<Q extends Message, R extends Message> {
 
   public static <Q extends Message, R extends Message> StreamingMethod<Q, R> of(
       String service, String method, Q requestPrototype, R responsePrototype) {
-    return new StreamingMethod<>(
-        MethodDescriptor.<Q, R>newBuilder()
-            .setType(MethodDescriptor.MethodType.BIDI_STREAMING)
-            .setFullMethodName(MethodDescriptor.generateFullMethodName(service, method))
-            .setRequestMarshaller(ProtoUtils.marshaller(requestPrototype))
-            .setResponseMarshaller(ProtoUtils.marshaller(responsePrototype))
-            .build());
+    return new StreamingMethod<>(UnaryMethod.descriptor(MethodDescriptor.MethodType.BIDI_STREAMING,
+        service, method, requestPrototype, responsePrototype));
   }
 
   public String fullName() {

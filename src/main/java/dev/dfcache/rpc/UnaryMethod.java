@@ -28,13 +28,20 @@ public final class UnaryMethod<Q extends Message, R extends Message> {
 
   public static <Q extends Message, R extends Message> UnaryMethod<Q, R> of(
       String service, String method, Q requestPrototype, R responsePrototype) {
-    return new UnaryMethod<>(
-        MethodDescriptor.<Q, R>newBuilder()
-            .setType(MethodDescriptor.MethodType.UNARY)
-            .setFullMethodName(MethodDescriptor.generateFullMethodName(service, method))
-            .setRequestMarshaller(ProtoUtils.marshaller(requestPrototype))
-            .setResponseMarshaller(ProtoUtils.marshaller(responsePrototype))
-            .build());
+    return new UnaryMethod<>(descriptor(MethodDescriptor.MethodType.UNARY, service, method,
+        requestPrototype, responsePrototype));
+  }
+
+  /** A method of a protobuf service, by name and message types. */
+  static <Q extends Message, R extends Message> MethodDescriptor<Q, R> descriptor(
+      MethodDescriptor.MethodType type, String service, String method, Q requestPrototype,
+      R responsePrototype) {
+    return MethodDescriptor.<Q, R>newBuilder()
+        .setType(type)
+        .setFullMethodName(MethodDescriptor.generateFullMethodName(service, method))
+        .setRequestMarshaller(ProtoUtils.marshaller(requestPrototype))
+        .setResponseMarshaller(ProtoUtils.marshaller(responsePrototype))
+        .build();
   }
 
   public String fullName() {

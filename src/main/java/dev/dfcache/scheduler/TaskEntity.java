@@ -235,7 +235,11 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     if (self == null) {
       self = upsert(m.peer(), new BitSet(), false);
     } else {
+      // A peer that registers to download does not hold the task (whatever a late announce of
+      // an earlier copy, since deleted, said): scheduling must treat it as a downloader.
       self.endpoint = SharedEndpoints.of(m.peer());
+      self.pieces.clear();
+      self.done = false;
     }
     PeerEndpoint holder = null;
     if (info.totalPieces() == 1 && !info.singlePieceDigest().isEmpty()) {

@@ -7,7 +7,6 @@ import dev.dfcache.storage.ServableTask;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -38,23 +37,26 @@ public final class UploadServer implements Function<HttpRequest, CompletionStage
   private final DaemonMetrics metrics;
   private final TokenBucket uploadLimit;
   private final int maxConcurrentUploads;
-  private final AtomicInteger active = new AtomicInteger();
+  private final UploadSlots slots;
 
   /**
    * @param uploadLimit shared by every upload of this daemon, or null for none
    * @param maxConcurrentUploads more at once are refused with 503, so downloaders go elsewhere
+   * @param maxUploadsPerTask more of one task at once are refused too (0 = no such limit); see
+   *     {@link UploadSlots}
    */
   public UploadServer(Function<String, Optional<ServableTask>> tasks, DaemonMetrics metrics,
-      TokenBucket uploadLimit, int maxConcurrentUploads) {
+      TokenBucket uploadLimit, int maxConcurrentUploads, int maxUploadsPerTask) {
     this.tasks = tasks;
     this.metrics = metrics;
     this.uploadLimit = uploadLimit;
     this.maxConcurrentUploads = maxConcurrentUploads;
+    this.slots = new UploadSlots(maxConcurrentUploads, maxUploadsPerTask);
   }
 
   /** Piece uploads being served now. */
   public int activeUploads() {
-    return Math.max(0, active.get());
+    return slots.active();
   }
 
   @Override
@@ -115,11 +117,14 @@ public final class UploadServer implements Function<HttpRequest, CompletionStage
     if (!task.hasRange(start, end)) {
       return error(StatusCodes.NOT_FOUND, "range not held here yet");
     }
-    if (active.incrementAndGet() > maxConcurrentUploads) {
-      active.decrementAndGet();
-      metrics.uploadsRejected.inc();
-      return error(StatusCodes.SERVICE_UNAVAILABLE, "busy: " + maxConcurrentUploads
-          + " uploads in progress");
+    UploadSlots.Refusal refused = slots.tryAcquire(taskId, start);
+    if (refused != null) {
+      metrics.uploadsRejected.labelValues(refused.name().toLowerCase(java.util.Locale.ROOT)).inc();
+      return error(StatusCodes.SERVICE_UNAVAILABLE, switch (refused) {
+        case HOST_FULL -> "busy: " + maxConcurrentUploads + " uploads in progress";
+        case TASK_FULL -> "busy: this task's upload slots are taken, try another parent";
+        case PIECE_BUSY -> "busy: this piece is being uploaded to another peer, try another";
+      });
     }
     metrics.activeUploads.inc();
     HttpResponse response = HttpResponse.create()
@@ -136,6 +141,7 @@ public final class UploadServer implements Function<HttpRequest, CompletionStage
   /** The range as a stream: rate-limited, counted, and releasing its upload slot at the end. */
   private Source<ByteString, NotUsed> body(ServableTask task, long start, long end) {
     Source<ByteString, NotUsed> chunks = PieceRangeSource.of(task.dataFile(), start, end);
+    String taskId = task.taskId();
     if (uploadLimit != null) {
       chunks = chunks.via(uploadLimit.pace(ByteString::size));
     }
@@ -146,7 +152,7 @@ public final class UploadServer implements Function<HttpRequest, CompletionStage
         })
         .watchTermination((mat, done) -> {
           done.whenComplete((d, t) -> {
-            active.decrementAndGet();
+            slots.release(taskId, start);
             metrics.activeUploads.dec();
           });
           return mat;

@@ -115,6 +115,19 @@ class PiecePickerTest {
   }
 
   @Test
+  void noEndgameWhileManyPiecesAreMissing() {
+    PiecePicker p = picker(64, 8, 8);
+    p.parentHasAll("a");
+    p.parentHasAll("b");
+    int asked = 0;
+    while (p.next() != null) {
+      asked++;
+    }
+    assertEquals(16, asked, "8 per parent, no duplicates");
+    assertEquals(4, p.endgamePieces());
+  }
+
+  @Test
   void noEndgameWhileUnrequestedPiecesRemain() {
     PiecePicker p = picker(3, 1, 5);
     p.parentHas("a", bits(0, 1, 2));
@@ -168,5 +181,51 @@ class PiecePickerTest {
     }
     long duplicates = asked.values().stream().filter(n -> n > 1).count();
     assertTrue(duplicates <= 3, "18 requests over 64 pieces, duplicated: " + asked);
+  }
+
+  @Test
+  void aRefusingParentIsAskedForLessAndNotForThatPieceForAWhile() {
+    long[] now = {0};
+    PiecePicker p = new PiecePicker(8, 3, 0, new Random(7), () -> now[0]);
+    p.parentHasAll("seed");
+    Assignment a = p.next();
+    Assignment b = p.next();
+    p.refused(b.piece(), "seed");
+    assertNull(p.next(), "limit down to the one request still in flight");
+    p.succeeded(a.piece(), "seed"); // limit 2 again, none in flight
+    Assignment c = p.next();
+    Assignment d = p.next();
+    assertNull(p.next());
+    assertFalse(c.piece() == b.piece() || d.piece() == b.piece(),
+        "the refused piece waits while another peer gets it");
+    now[0] += PiecePicker.REFUSAL_NANOS + 1;
+    p.succeeded(c.piece(), "seed");
+    p.succeeded(d.piece(), "seed");
+    Set<Integer> next = new HashSet<>();
+    Assignment e;
+    while ((e = p.next()) != null) {
+      next.add(e.piece());
+    }
+    assertEquals(3, next.size(), "back to 3 at once: " + next);
+  }
+
+  /** The seed's upload goes to pieces only it holds; pieces others hold come from them. */
+  @Test
+  void theSoleSourceOfSomePiecesIsSparedForThem() {
+    PiecePicker p = picker(8, 3, 9);
+    p.parentHasAll("seed");
+    p.parentHas("a", bits(0, 1, 2, 3, 4, 5));
+    Map<String, Set<Integer>> asked = new HashMap<>();
+    Assignment x;
+    while ((x = p.next()) != null) {
+      asked.computeIfAbsent(x.parent(), k -> new HashSet<>()).add(x.piece());
+    }
+    assertEquals(Set.of(6, 7), asked.get("seed"), "only what a lacks comes from the seed");
+    assertEquals(3, asked.get("a").size(), "the rest waits for a's free slots");
+    assertTrue(Set.of(0, 1, 2, 3, 4, 5).containsAll(asked.get("a")));
+    // once the seed holds nothing only it has, it is a parent like any other
+    p.succeeded(6, "seed");
+    p.succeeded(7, "seed");
+    assertEquals("seed", p.next().parent());
   }
 }

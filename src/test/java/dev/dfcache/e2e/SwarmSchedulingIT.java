@@ -232,9 +232,15 @@ class SwarmSchedulingIT {
       Thread.sleep(1500);
       cluster.kill(victim);
       v1.report(taskId, 0, main, false);
-      PeerPacket next = v1.nextPacket(Duration.ofSeconds(10));
+      // packets pushed for other reasons (c's first pieces) may come first; within a few
+      // seconds one must name another main peer
+      long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+      PeerPacket next;
+      do {
+        next = v1.nextPacket(Duration.ofSeconds(10));
+      } while (next.getMainPeer().getPeerId().equals(main) && System.nanoTime() < deadline);
       assertNotEquals(main, next.getMainPeer().getPeerId(), next.toString());
-      assertEquals(id(survivor), next.getMainPeer().getPeerId());
+      assertTrue(V1Peer.parentIds(next).contains(id(survivor)), next.toString());
     }
     slow.join();
     assertEquals(EndToEndIT.sha256(src), EndToEndIT.sha256(work.resolve("c.out")));
