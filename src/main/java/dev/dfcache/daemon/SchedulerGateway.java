@@ -27,7 +27,6 @@ import dev.dfcache.rpc.SchedulerRpc;
 import dev.dfcache.rpc.UnaryMethod;
 import dev.dfcache.storage.TaskMeta;
 import java.time.Duration;
-import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;

@@ -7,7 +7,6 @@ import dev.dfcache.api.peer.TaskDescription;
 import dev.dfcache.api.scheduler.PeerPacket;
 import dev.dfcache.common.CorruptPieceException;
 import dev.dfcache.common.DfException;
-import dev.dfcache.common.Digests;
 import dev.dfcache.common.HostPort;
 import dev.dfcache.common.PieceLayout;
 import dev.dfcache.storage.PartialTask;

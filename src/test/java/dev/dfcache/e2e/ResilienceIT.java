@@ -15,7 +15,6 @@ import dev.dfcache.common.TaskIds;
 import dev.dfcache.e2e.LocalCluster.Proc;
 import dev.dfcache.rpc.Channels;
 import dev.dfcache.rpc.DaemonRpc;
-import dev.dfcache.rpc.SchedulerRpc;
 import io.grpc.ManagedChannel;
 import io.grpc.StatusRuntimeException;
 import java.io.RandomAccessFile;
