@@ -1,6 +1,7 @@
 package dev.dfcache.daemon;
 
 import dev.dfcache.api.common.Code;
+import dev.dfcache.api.common.PieceInfo;
 import dev.dfcache.api.common.SizeScope;
 import dev.dfcache.api.peer.TaskDescription;
 import dev.dfcache.api.scheduler.RegisterResult;
@@ -9,6 +10,7 @@ import dev.dfcache.common.CorruptPieceException;
 import dev.dfcache.common.DfException;
 import dev.dfcache.common.Digests;
 import dev.dfcache.common.HostPort;
+import dev.dfcache.common.PieceLayout;
 import dev.dfcache.storage.PartialTask;
 import dev.dfcache.storage.StoredTask;
 import dev.dfcache.storage.TaskMeta;
@@ -21,13 +23,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One download of a task from other peers. It registers with the scheduler (RegisterPeerTask)
- * while asking for the piece-list sign the task was announced with (DescribeTask), then:
+ * One download of a task from other peers. It registers with the scheduler (RegisterPeerTask),
+ * then:
  * <ul>
  *   <li>EMPTY: nothing to fetch;
  *   <li>SMALL (one piece): fetches the piece from the holder the scheduler named, checked
- *       against the sign, with no report stream at all (the small exports are all latency);
- *   <li>NORMAL, or a SMALL fetch that failed: a {@link SwarmDownload}.
+ *       against the digest the scheduler recorded, with no report stream at all (the small
+ *       exports are all latency);
+ *   <li>NORMAL, or a SMALL fetch that failed: asks for the piece-list sign the task was
+ *       announced with (DescribeTask) and runs a {@link SwarmDownload}.
  * </ul>
  * Then it publishes the task into the store and announces it.
  */
@@ -50,27 +54,36 @@ final class PeerTaskDownload {
 
   CompletionStage<StoredTask> run() {
     long started = System.nanoTime();
+    long[] marks = new long[3]; // registered, pieces in, published
     CompletableFuture<RegisterResult> registered = env.gateway().register(origin)
         .toCompletableFuture();
-    CompletableFuture<TaskDescription> described = env.gateway().describe(taskId)
-        .toCompletableFuture();
-    return registered.thenCombine(described, (r, d) -> new Object[] {r, d})
-        .thenCompose(both -> download((RegisterResult) both[0], (TaskDescription) both[1]))
-        .thenApplyAsync(done -> env.store().complete(done), env.blocking())
+    return registered
+        .thenCompose(r -> {
+          marks[0] = System.nanoTime();
+          return download(r);
+        })
+        .thenApplyAsync(done -> {
+          marks[1] = System.nanoTime();
+          StoredTask stored = env.store().complete(done);
+          marks[2] = System.nanoTime();
+          return stored;
+        }, env.blocking())
         .thenApply(stored -> {
           // This peer now holds the whole task. Telling the scheduler is not on the export's
-          // critical path: the parents it came from still serve it meanwhile.
+          // critical path: the parents it came from still serve it meanwhile. The announce says
+          // all that ReportPeerResult would (and survives a scheduler failover), so a dfcache
+          // daemon sends no ReportPeerResult: one call less per download.
           env.gateway().announce(stored.meta(), env.settings().announceAttempts())
               .exceptionally(t -> {
                 log.warn("task {} downloaded but not announced yet: {}", taskId, t.getMessage());
                 return null;
               });
           long ms = (System.nanoTime() - started) / 1_000_000;
-          env.gateway().reportPeerResult(taskId, true, stored.contentLength(), ms,
-              stored.meta().pieceCount(), Code.Success).exceptionally(t -> null);
           SwarmDownload s = swarm;
-          log.info("downloaded task {} ({} bytes, {} pieces) in {} ms, pieces by parent: {}",
-              taskId, stored.contentLength(), stored.meta().pieceCount(), ms,
+          log.info("downloaded task {} ({} bytes, {} pieces) in {} ms (register {}, pieces {}, "
+                  + "publish {} ms), pieces by parent: {}", taskId, stored.contentLength(),
+              stored.meta().pieceCount(), ms, millis(started, marks[0]),
+              millis(marks[0], marks[1]), millis(marks[1], marks[2]),
               s == null ? "all from one holder (one piece)" : s.sources());
           return stored;
         })
@@ -81,23 +94,32 @@ final class PeerTaskDownload {
               env.store().abort(p);
             }
             if (registered.isDone() && !registered.isCompletedExceptionally()) {
-              env.gateway().reportPeerResult(taskId, false, 0,
-                  (System.nanoTime() - started) / 1_000_000, 0, DfException.of(failure).code())
-                  .exceptionally(t -> null);
               env.gateway().leave(taskId);
             }
           }
         });
   }
 
-  private CompletionStage<PartialTask> download(RegisterResult registered, TaskDescription task) {
-    if (registered.getSizeScope() == SizeScope.EMPTY || task.getContentLength() == 0) {
+  private static String millis(long from, long to) {
+    return String.format(java.util.Locale.ROOT, "%.1f", (to - from) / 1e6);
+  }
+
+  /**
+   * EMPTY and SMALL answers carry all the task is (a SMALL one the piece's digest, which the
+   * scheduler recorded at announce as it did the sign), so only a NORMAL download asks for the
+   * task's description.
+   */
+  private CompletionStage<PartialTask> download(RegisterResult registered) {
+    if (registered.getSizeScope() == SizeScope.EMPTY) {
+      TaskDescription empty = describedBy(registered, 0, List.of());
       return CompletableFuture.supplyAsync(
-          () -> partial = env.store().beginDownload(metaOf(origin, task, List.of())),
+          () -> partial = env.store().beginDownload(metaOf(origin, empty, List.of())),
           env.blocking());
     }
-    if (registered.getSizeScope() == SizeScope.SMALL && registered.hasSinglePiece()
-        && task.getTotalPieceCount() == 1) {
+    if (registered.getSizeScope() == SizeScope.SMALL && registered.hasSinglePiece()) {
+      PieceInfo piece = registered.getSinglePiece().getPieceInfo();
+      TaskDescription task = describedBy(registered, Integer.toUnsignedLong(piece.getRangeSize()),
+          List.of(piece.getPieceMd5()));
       return downloadSinglePiece(registered.getSinglePiece(), task)
           .handle((p, t) -> {
             if (t == null) {
@@ -115,7 +137,7 @@ final class PeerTaskDownload {
                 ? env.gateway().reportBadParent(taskId, holder, Code.ClientPieceDownloadFail)
                     .exceptionally(x -> null)
                 : CompletableFuture.completedFuture(null);
-            return reported.thenCompose(v -> swarmDownload(task))
+            return reported.thenCompose(v -> describeAndSwarm())
                 .exceptionally(swarmFailure -> {
                   DfException last = DfException.of(swarmFailure);
                   throw new DfException(last.code(), last.getMessage()
@@ -125,7 +147,25 @@ final class PeerTaskDownload {
           })
           .thenCompose(s -> s);
     }
-    return swarmDownload(task);
+    return describeAndSwarm();
+  }
+
+  /** What an EMPTY or SMALL registration says of the task, as DescribeTask would. */
+  private TaskDescription describedBy(RegisterResult registered, long length,
+      List<String> digests) {
+    return TaskDescription.newBuilder()
+        .setTaskId(taskId)
+        .setContentLength(length)
+        .setTotalPieceCount(digests.size())
+        // what the scheduler takes as the piece size of an announce of at most one piece
+        .setPieceSize(digests.isEmpty() ? PieceLayout.pieceSizeFor(0) : length)
+        .setPieceMd5Sign(Digests.pieceListSign(digests))
+        .setTaskType(registered.getTaskType())
+        .build();
+  }
+
+  private CompletionStage<PartialTask> describeAndSwarm() {
+    return env.gateway().describe(taskId).thenCompose(this::swarmDownload);
   }
 
   private CompletionStage<PartialTask> swarmDownload(TaskDescription task) {

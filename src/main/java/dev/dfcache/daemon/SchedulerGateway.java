@@ -9,7 +9,6 @@ import dev.dfcache.api.peer.ReportBadParentRequest;
 import dev.dfcache.api.peer.TaskDescription;
 import dev.dfcache.api.common.Pattern;
 import dev.dfcache.api.scheduler.PeerPacket;
-import dev.dfcache.api.scheduler.PeerResult;
 import dev.dfcache.api.scheduler.PeerTaskRequest;
 import dev.dfcache.api.scheduler.PieceResult;
 import dev.dfcache.api.scheduler.RegisterResult;
@@ -245,14 +244,6 @@ public final class SchedulerGateway implements AutoCloseable {
     int index = current.get();
     channels.resetBackoff(schedulers.get(Math.floorMod(index, schedulers.size())));
     current.compareAndSet(index, index + 1);
-  }
-
-  public CompletionStage<Empty> reportPeerResult(String taskId, boolean success, long bytes,
-      long costMs, int pieces, Code code) {
-    return call(SchedulerRpc.REPORT_PEER_RESULT, PeerResult.newBuilder()
-        .setTaskId(taskId).setPeerId(self.id()).setSrcIp(self.ip()).setIdc(self.idc())
-        .setContentLength(bytes).setTraffic(bytes).setCost((int) Math.min(Integer.MAX_VALUE, costMs))
-        .setSuccess(success).setCode(code).setTotalPieceCount(pieces).build());
   }
 
   public CompletionStage<Empty> reportBadParent(String taskId, String badPeerId, Code reason) {

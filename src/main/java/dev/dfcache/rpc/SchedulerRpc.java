@@ -6,7 +6,6 @@ import dev.dfcache.api.peer.HeartbeatResponse;
 import dev.dfcache.api.peer.ReportBadParentRequest;
 import dev.dfcache.api.peer.TaskDescription;
 import dev.dfcache.api.scheduler.PeerPacket;
-import dev.dfcache.api.scheduler.PeerResult;
 import dev.dfcache.api.scheduler.PeerTaskRequest;
 import dev.dfcache.api.scheduler.PieceResult;
 import dev.dfcache.api.scheduler.RegisterResult;
@@ -32,8 +31,6 @@ public final class SchedulerRpc {
       UnaryMethod.of(SCHEDULER, "RegisterPeerTask", PeerTaskRequest.getDefaultInstance(), RegisterResult.getDefaultInstance());
   public static final StreamingMethod<PieceResult, PeerPacket> REPORT_PIECE_RESULT =
       StreamingMethod.of(SCHEDULER, "ReportPieceResult", PieceResult.getDefaultInstance(), PeerPacket.getDefaultInstance());
-  public static final UnaryMethod<PeerResult, Empty> REPORT_PEER_RESULT =
-      UnaryMethod.of(SCHEDULER, "ReportPeerResult", PeerResult.getDefaultInstance(), Empty.getDefaultInstance());
   public static final UnaryMethod<StatTaskRequest, TaskDescription> DESCRIBE_TASK =
       UnaryMethod.of(PEER, "DescribeTask", StatTaskRequest.getDefaultInstance(), TaskDescription.getDefaultInstance());
   public static final UnaryMethod<ReportBadParentRequest, Empty> REPORT_BAD_PARENT =

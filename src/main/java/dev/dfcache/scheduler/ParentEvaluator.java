@@ -10,8 +10,8 @@ import java.util.List;
  * from a hash of the child and the candidate, so that different children see equal parents in
  * different orders, yet a sort never sees a comparator change its mind).
  *
- * <p>Eligible: holds at least one piece, has a free upload slot, is not the child, not blocked
- * by it. Score (higher is better, weights sum to 1 before the failure penalty):
+ * <p>Eligible: holds at least one piece, has a free upload slot (unless no holder has one: then
+ * all are offered, rather than none), is not the child, not blocked by it. Score (higher is better, weights sum to 1 before the failure penalty):
  * <ul>
  *   <li>0.40: pieces the candidate has that the child lacks, as a share of what the child lacks;
  *   <li>0.25: free upload slots as a share of the host's limit (a seed with many children ranks
@@ -58,12 +58,11 @@ public final class ParentEvaluator {
         bestCost = Math.min(bestCost, c.pieceCostMs());
       }
     }
-    List<Scored> scored = new ArrayList<>();
-    for (Candidate c : candidates) {
-      if (eligible(childId, c)) {
-        scored.add(new Scored(c, score(c, childMissing, bestCost),
-            mix(childId.hashCode() * 31 + c.peerId().hashCode())));
-      }
+    List<Scored> scored = scoredCandidates(childId, childMissing, candidates, bestCost, true);
+    if (scored.isEmpty()) {
+      // Every holder is at its upload limit: offer them all the same (the child waits for a
+      // slot, a 503 at a time) rather than no parent at all.
+      scored = scoredCandidates(childId, childMissing, candidates, bestCost, false);
     }
     scored.sort(Comparator.comparingDouble(Scored::score).reversed()
         .thenComparingInt(Scored::tieBreak)
@@ -86,6 +85,18 @@ public final class ParentEvaluator {
     return chosen;
   }
 
+  private static List<Scored> scoredCandidates(String childId, int childMissing,
+      List<Candidate> candidates, double bestCost, boolean needFreeSlot) {
+    List<Scored> scored = new ArrayList<>();
+    for (Candidate c : candidates) {
+      if (eligible(childId, c, needFreeSlot)) {
+        scored.add(new Scored(c, score(c, childMissing, bestCost),
+            mix(childId.hashCode() * 31 + c.peerId().hashCode())));
+      }
+    }
+    return scored;
+  }
+
   /** Murmur3's finalizer: String.hashCode alone orders similar ids the same for every child. */
   static int mix(int h) {
     h ^= h >>> 16;
@@ -95,15 +106,15 @@ public final class ParentEvaluator {
     return h ^ (h >>> 16);
   }
 
-  static boolean eligible(String childId, Candidate c) {
-    return !c.peerId().equals(childId) && c.freeUploadSlots() > 0
+  static boolean eligible(String childId, Candidate c, boolean needFreeSlot) {
+    return !c.peerId().equals(childId) && (!needFreeSlot || c.freeUploadSlots() > 0)
         && (c.done() || c.usefulPieces() > 0);
   }
 
   static double score(Candidate c, int childMissing, double bestCost) {
     double pieces = childMissing <= 0 ? 0 : Math.min(1.0, c.usefulPieces() / (double) childMissing);
     double slots = c.uploadLimit() <= 0 ? 0
-        : Math.min(1.0, c.freeUploadSlots() / (double) c.uploadLimit());
+        : Math.max(0, Math.min(1.0, c.freeUploadSlots() / (double) c.uploadLimit()));
     double state = c.done() ? 1.0 : 0.5;
     double cost = c.pieceCostMs() > 0 && bestCost < Double.MAX_VALUE
         ? bestCost / c.pieceCostMs() : 0.5;

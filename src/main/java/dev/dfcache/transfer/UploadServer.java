@@ -7,6 +7,8 @@ import dev.dfcache.storage.ServableTask;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -38,6 +40,8 @@ public final class UploadServer implements Function<HttpRequest, CompletionStage
   private final TokenBucket uploadLimit;
   private final int maxConcurrentUploads;
   private final UploadSlots slots;
+  /** A response whose body has not started by then was never sent (see body()). */
+  static final long UNSENT_RELEASE_MS = 10_000;
 
   /**
    * @param uploadLimit shared by every upload of this daemon, or null for none
@@ -138,23 +142,38 @@ public final class UploadServer implements Function<HttpRequest, CompletionStage
     return response;
   }
 
-  /** The range as a stream: rate-limited, counted, and releasing its upload slot at the end. */
+  /**
+   * The range as a stream: rate-limited, counted, and releasing its upload slot at the end. A
+   * response the server never starts to send (its client went away first) never runs the stream:
+   * its slot is released after {@link #UNSENT_RELEASE_MS} instead, or it would be lost for good.
+   */
   private Source<ByteString, NotUsed> body(ServableTask task, long start, long end) {
     Source<ByteString, NotUsed> chunks = PieceRangeSource.of(task.dataFile(), start, end);
     String taskId = task.taskId();
     if (uploadLimit != null) {
       chunks = chunks.via(uploadLimit.pace(ByteString::size));
     }
+    AtomicBoolean started = new AtomicBoolean();
+    AtomicBoolean released = new AtomicBoolean();
+    Runnable release = () -> {
+      if (released.compareAndSet(false, true)) {
+        slots.release(taskId, start);
+        metrics.activeUploads.dec();
+      }
+    };
+    CompletableFuture.delayedExecutor(UNSENT_RELEASE_MS, TimeUnit.MILLISECONDS).execute(() -> {
+      if (!started.get()) {
+        release.run();
+      }
+    });
     return chunks
         .map(c -> {
           metrics.uploadedBytes.inc(c.size());
           return c;
         })
         .watchTermination((mat, done) -> {
-          done.whenComplete((d, t) -> {
-            slots.release(taskId, start);
-            metrics.activeUploads.dec();
-          });
+          started.set(true);
+          done.whenComplete((d, t) -> release.run());
           return mat;
         });
   }

@@ -183,6 +183,15 @@ class SwarmSchedulingIT {
     }
     assertEquals(16, byParent.values().stream().mapToInt(Integer::intValue).sum(), byParent
         .toString());
+    // every upload slot taken is given back (a lost one would make a holder look full)
+    for (Proc p : List.of(a, b, c)) {
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      while (LocalCluster.metric(p, "dfcache_daemon_active_uploads") > 0
+          && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+      }
+      assertEquals(0, LocalCluster.metric(p, "dfcache_daemon_active_uploads"), p.name);
+    }
   }
 
   /** The "pieces by parent: {id=n, ...}" of the last download a daemon logged. */

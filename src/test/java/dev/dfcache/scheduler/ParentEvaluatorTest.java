@@ -51,6 +51,14 @@ class ParentEvaluatorTest {
   }
 
   @Test
+  void whenEveryHolderIsFullTheyAreOfferedAnyway() {
+    List<Candidate> chosen = ParentEvaluator.choose("child", 100,
+        List.of(seed("busy-seed", 0), downloader("overloaded", 50, -3), downloader("empty", 0, 0)),
+        8);
+    assertEquals(List.of("busy-seed", "overloaded"), ids(chosen));
+  }
+
+  @Test
   void failuresAndSlowPiecesRankLower() {
     Candidate failing = new Candidate("failing", false, 50, 50, 50, false, false, -1, 3);
     Candidate slow = new Candidate("slow", false, 50, 50, 50, false, false, 4000, 0);
