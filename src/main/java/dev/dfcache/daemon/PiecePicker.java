@@ -39,6 +39,8 @@ final class PiecePicker {
     int limit;
     /** It is the only parent holding some piece this download lacks (set by next()). */
     boolean soleSource;
+    /** Not asked for anything until then (clock nanos): it just refused a request. */
+    long restUntil;
 
     Parent(int limit) {
       this.limit = limit;
@@ -47,6 +49,8 @@ final class PiecePicker {
 
   /** How long a parent's "busy" for one piece keeps that piece from being asked of it again. */
   static final long REFUSAL_NANOS = 1_000_000_000L;
+  /** How long a parent that refused a request is not asked for any piece. */
+  static final long REST_NANOS = 100_000_000L;
 
   private static final int MAX_REQUESTS_PER_PIECE = 2;
 
@@ -263,7 +267,8 @@ final class PiecePicker {
     for (var e : parents.entrySet()) {
       Parent p = e.getValue();
       if (p.inflight >= p.limit || !p.pieces.get(piece) || except.contains(e.getKey())
-          || refusedNow(piece, e.getKey()) || (spareSoleSources && p.soleSource)) {
+          || refusedNow(piece, e.getKey()) || (spareSoleSources && p.soleSource)
+          || resting(p)) {
         continue;
       }
       if (p.inflight < bestLoad) {
@@ -323,20 +328,26 @@ final class PiecePicker {
 
   /**
    * The parent refused the request (503: at its upload limit, or busy with this very piece for
-   * another peer). It is asked for fewer pieces at once from now on, and not for this piece for
-   * a while: the peer it is uploading that piece to will have it soon.
+   * another peer). The piece may go to another parent at once; this one is asked for fewer
+   * pieces at once from now on, for nothing for {@link #REST_NANOS}, and not for this piece for
+   * {@link #REFUSAL_NANOS}: the peer it is uploading that piece to will have it soon.
    */
   void refused(int piece, String parentId) {
     released(piece, parentId);
     Parent p = parents.get(parentId);
+    long now = clock.getAsLong();
     if (p != null) {
       p.limit = Math.max(1, p.inflight);
+      p.restUntil = now + REST_NANOS;
     }
-    long now = clock.getAsLong();
     if (refused.size() > 4 * pieceCount + 64) {
       refused.values().removeIf(until -> until - now <= 0);
     }
     refused.put(piece + "@" + parentId, now + REFUSAL_NANOS);
+  }
+
+  private boolean resting(Parent p) {
+    return p.restUntil != 0 && p.restUntil - clock.getAsLong() > 0;
   }
 
   private boolean refusedNow(int piece, String parentId) {

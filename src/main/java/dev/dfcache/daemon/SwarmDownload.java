@@ -48,8 +48,6 @@ final class SwarmDownload implements ParentLink.Owner, ReportStream.Owner {
   private static final Logger log = LoggerFactory.getLogger(SwarmDownload.class);
   /** Picks at random before rarest first takes over. */
   private static final int RANDOM_FIRST = 2;
-  /** A busy parent (503) is not asked again for this long. */
-  private static final long BUSY_BACKOFF_MS = 200;
   private static final long UNHEARD_NANOS = 3_000_000_000L;
 
   private final DaemonEnv env;
@@ -326,15 +324,8 @@ final class SwarmDownload implements ParentLink.Owner, ReportStream.Owner {
                   () -> r.cancelled || result.isDone())
               .thenApplyAsync(arrived -> arrived && commit(task, incoming), env.blocking());
         })
-        .whenComplete((committed, failure) -> {
-          if (DfException.of(failure == null ? new RuntimeException() : failure)
-              instanceof PieceFetcher.ParentBusyException) {
-            CompletableFuture.delayedExecutor(BUSY_BACKOFF_MS, TimeUnit.MILLISECONDS)
-                .execute(() -> finished(r, false, failure));
-          } else {
-            finished(r, Boolean.TRUE.equals(committed), failure);
-          }
-        });
+        .whenComplete((committed, failure) -> finished(r, Boolean.TRUE.equals(committed),
+            failure));
   }
 
   /** Verifies and writes a piece unless another request brought it first. Blocking. */
@@ -377,7 +368,11 @@ final class SwarmDownload implements ParentLink.Owner, ReportStream.Owner {
       } else if (failure == null) {
         picker.released(r.piece, r.parent); // cancelled, or its twin won
       } else if (DfException.of(failure) instanceof PieceFetcher.ParentBusyException) {
+        // The piece may be asked of another parent at once; this parent rests a moment, and
+        // a dispatch after that gives it work again if nothing else did.
         picker.refused(r.piece, r.parent);
+        CompletableFuture.delayedExecutor(PiecePicker.REST_NANOS, TimeUnit.NANOSECONDS)
+            .execute(retry);
       } else {
         picker.released(r.piece, r.parent);
         DfException e = DfException.of(failure);
@@ -451,6 +446,11 @@ final class SwarmDownload implements ParentLink.Owner, ReportStream.Owner {
     }
     if (unheard && !stalled) {
       reports.nudge("no parents to download from for " + UNHEARD_NANOS / 1_000_000_000 + " s");
+    }
+    if (!stalled) {
+      // Nothing may have happened since a refusal expired (a parent's rest, a refused piece):
+      // look again every tick, so an idle download never waits on an event that is not coming.
+      dispatch();
     }
     if (stalled) {
       fail(new DfException(Code.ClientPieceNotFound, "no live parent held the missing pieces of "

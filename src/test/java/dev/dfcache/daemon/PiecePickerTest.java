@@ -192,6 +192,7 @@ class PiecePickerTest {
     Assignment b = p.next();
     p.refused(b.piece(), "seed");
     assertNull(p.next(), "limit down to the one request still in flight");
+    now[0] += PiecePicker.REST_NANOS + 1; // done resting
     p.succeeded(a.piece(), "seed"); // limit 2 again, none in flight
     Assignment c = p.next();
     Assignment d = p.next();
@@ -227,5 +228,22 @@ class PiecePickerTest {
     p.succeeded(6, "seed");
     p.succeeded(7, "seed");
     assertEquals("seed", p.next().parent());
+  }
+
+  @Test
+  void aRefusingParentRestsAndThePieceGoesElsewhereAtOnce() {
+    long[] now = {0};
+    PiecePicker p = new PiecePicker(1, 3, 0, new Random(11), () -> now[0]);
+    p.parentHasAll("a");
+    p.parentHasAll("b");
+    Assignment first = p.next();
+    p.refused(first.piece(), first.parent());
+    Assignment second = p.next();
+    assertEquals(first.piece(), second.piece());
+    assertNotEquals(first.parent(), second.parent(), "asked of the other parent at once");
+    p.refused(second.piece(), second.parent());
+    assertNull(p.next(), "both rest");
+    now[0] += PiecePicker.REFUSAL_NANOS + 1;
+    assertTrue(p.next() != null, "rested: asked again");
   }
 }
