@@ -103,10 +103,6 @@ final class PiecePicker {
     parentHas(parentId, all);
   }
 
-  boolean knows(String parentId) {
-    return parents.containsKey(parentId);
-  }
-
   /**
    * Forgets a parent (failed, gone). Returns the pieces that were in flight to it: the caller
    * cancels those requests; the pieces are assignable again.
@@ -130,11 +126,6 @@ final class PiecePicker {
       }
     }
     return lost;
-  }
-
-  /** A piece this download holds already (a restart, or another path). */
-  void have(int piece) {
-    have.set(piece);
   }
 
   /** The next request to make, or null when none can be made now. Records it as in flight. */
@@ -364,10 +355,6 @@ final class PiecePicker {
 
   int missingCount() {
     return pieceCount - have.cardinality();
-  }
-
-  boolean has(int piece) {
-    return have.get(piece);
   }
 
   /** Some known parent holds a piece this download still lacks. */

@@ -482,10 +482,6 @@ final class SwarmDownload implements ParentLink.Owner, ReportStream.Owner {
     return piecesFrom + " in " + packets + " parent packets";
   }
 
-  synchronized int parentCount() {
-    return piecesFrom.size();
-  }
-
   /** The partial task, once the piece list was verified (for abort on failure). */
   synchronized PartialTask partial() {
     return partial;

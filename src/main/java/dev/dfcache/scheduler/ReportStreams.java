@@ -77,8 +77,7 @@ final class ReportStreams {
         })
         // a failed schedule is the stream's last packet
         .takeWhile(m -> !(m instanceof TaskEntity.ScheduleFailed), true)
-        .map(m -> toPacket(session, m))
-        .filter(p -> p.getCode() != Code.Success || p.hasMainPeer());
+        .map(m -> toPacket(session, m));
   }
 
   private void forward(Source<PieceResult, NotUsed> in, Session session,

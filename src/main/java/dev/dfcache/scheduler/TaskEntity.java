@@ -99,7 +99,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   /** What a report stream is told. */
   public sealed interface PacketUpdate extends CborSerializable {}
 
-  /** The parents to use now, best (the main peer) first. Empty: none free now, keep waiting. */
+  /** The parents to use now, best (the main peer) first; never empty. */
   public record NewParents(List<PeerEndpoint> parents) implements PacketUpdate {}
 
   /** Scheduling cannot go on: code SchedPeerNotFound means "register again". */
@@ -407,12 +407,12 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
       return;
     }
     stream.parents = ids;
-    if (chosen.isEmpty() && !hasLiveHolder() && !anyOtherHasPieces(child)) {
+    if (!chosen.isEmpty()) {
+      stream.packets.tell(new NewParents(chosen));
+    } else if (!hasLiveHolder() && !anyOtherHasPieces(child)) {
       stream.packets.tell(new ScheduleFailed(Code.SchedTaskStatusError.getNumber(),
           "no live peer holds task " + taskId));
-      return;
-    }
-    stream.packets.tell(new NewParents(chosen));
+    } // else none is free now: the child keeps the parents it has and hears when one is
   }
 
   /**
