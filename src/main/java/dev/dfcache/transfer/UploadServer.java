@@ -121,7 +121,8 @@ public final class UploadServer implements Function<HttpRequest, CompletionStage
     if (!task.hasRange(start, end)) {
       return error(StatusCodes.NOT_FOUND, "range not held here yet");
     }
-    UploadSlots.Refusal refused = slots.tryAcquire(taskId, start);
+    String peerId = request.getUri().query().get("peerId").orElse("");
+    UploadSlots.Refusal refused = slots.tryAcquire(taskId, start, peerId);
     if (refused != null) {
       metrics.uploadsRejected.labelValues(refused.name().toLowerCase(java.util.Locale.ROOT)).inc();
       return error(StatusCodes.SERVICE_UNAVAILABLE, switch (refused) {
@@ -134,7 +135,7 @@ public final class UploadServer implements Function<HttpRequest, CompletionStage
     HttpResponse response = HttpResponse.create()
         .withStatus(partial ? StatusCodes.PARTIAL_CONTENT : StatusCodes.OK)
         .withEntity(HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, end - start,
-            body(task, start, end)));
+            body(task, start, end, peerId)));
     if (partial) {
       response = response.addHeader(
           RawHeader.create("Content-Range", "bytes " + start + "-" + (end - 1) + "/" + length));
@@ -147,7 +148,8 @@ public final class UploadServer implements Function<HttpRequest, CompletionStage
    * response the server never starts to send (its client went away first) never runs the stream:
    * its slot is released after {@link #UNSENT_RELEASE_MS} instead, or it would be lost for good.
    */
-  private Source<ByteString, NotUsed> body(ServableTask task, long start, long end) {
+  private Source<ByteString, NotUsed> body(ServableTask task, long start, long end,
+      String peerId) {
     Source<ByteString, NotUsed> chunks = PieceRangeSource.of(task.dataFile(), start, end);
     String taskId = task.taskId();
     if (uploadLimit != null) {
@@ -157,7 +159,7 @@ public final class UploadServer implements Function<HttpRequest, CompletionStage
     AtomicBoolean released = new AtomicBoolean();
     Runnable release = () -> {
       if (released.compareAndSet(false, true)) {
-        slots.release(taskId, start);
+        slots.release(taskId, start, peerId);
         metrics.activeUploads.dec();
       }
     };

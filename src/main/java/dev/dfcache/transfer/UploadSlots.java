@@ -1,9 +1,9 @@
 package dev.dfcache.transfer;
 
 import java.util.HashMap;
-import java.util.HashSet;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Which piece uploads this daemon takes on, so that a seed feeds a swarm rather than splitting its
@@ -24,40 +24,58 @@ public final class UploadSlots {
   private final int maxTotal;
   private final int maxPerTask;
   private int total;
-  /** Task id -> range starts being uploaded now. */
-  private final Map<String, Set<Long>> byTask = new HashMap<>();
+  private final Map<String, TaskUploads> byTask = new HashMap<>();
+
+  /** The uploads of one task in progress: range start -> the peers it is being sent to. */
+  private static final class TaskUploads {
+    int count;
+    final Map<Long, List<String>> peersByStart = new HashMap<>(4);
+  }
 
   public UploadSlots(int maxTotal, int maxPerTask) {
     this.maxTotal = maxTotal;
     this.maxPerTask = maxPerTask <= 0 ? Integer.MAX_VALUE : maxPerTask;
   }
 
-  /** Takes a slot for the range of the task that starts at {@code start}, or says why not. */
-  public synchronized Refusal tryAcquire(String taskId, long start) {
+  /**
+   * Takes a slot for the range of the task that starts at {@code start}, asked for by
+   * {@code peerId} ("" = a client that names none: the one-piece rule does not apply to it, nor
+   * to a peer asking again for what it is still being sent), or says why not.
+   */
+  public synchronized Refusal tryAcquire(String taskId, long start, String peerId) {
     if (total >= maxTotal) {
       return Refusal.HOST_FULL;
     }
-    Set<Long> starts = byTask.get(taskId);
-    if (starts != null) {
-      if (starts.size() >= maxPerTask) {
+    TaskUploads uploads = byTask.get(taskId);
+    if (uploads != null) {
+      if (uploads.count >= maxPerTask) {
         return Refusal.TASK_FULL;
       }
-      if (starts.contains(start)) {
+      List<String> to = uploads.peersByStart.get(start);
+      if (!peerId.isEmpty() && to != null && to.stream().anyMatch(p -> !p.equals(peerId))) {
         return Refusal.PIECE_BUSY;
       }
     }
-    byTask.computeIfAbsent(taskId, k -> new HashSet<>(4)).add(start);
+    uploads = byTask.computeIfAbsent(taskId, k -> new TaskUploads());
+    uploads.count++;
+    uploads.peersByStart.computeIfAbsent(start, k -> new ArrayList<>(1)).add(peerId);
     total++;
     return null;
   }
 
-  public synchronized void release(String taskId, long start) {
-    Set<Long> starts = byTask.get(taskId);
-    if (starts != null && starts.remove(start)) {
-      total--;
-      if (starts.isEmpty()) {
-        byTask.remove(taskId);
-      }
+  public synchronized void release(String taskId, long start, String peerId) {
+    TaskUploads uploads = byTask.get(taskId);
+    List<String> to = uploads == null ? null : uploads.peersByStart.get(start);
+    if (to == null || !to.remove(peerId)) {
+      return; // never taken
+    }
+    if (to.isEmpty()) {
+      uploads.peersByStart.remove(start);
+    }
+    uploads.count--;
+    total--;
+    if (uploads.count == 0) {
+      byTask.remove(taskId);
     }
   }
 
