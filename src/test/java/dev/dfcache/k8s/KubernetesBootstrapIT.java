@@ -152,23 +152,34 @@ class KubernetesBootstrapIT {
     }
     double formed = (System.nanoTime() - third) / 1e9;
 
-    // one cluster of the three pods, seen the same way from every pod
+    // one cluster of the three pods, seen the same way from every pod. Each pod turns ready when
+    // it sees itself Up; that it sees the others Up too comes by gossip a moment later (CI once
+    // read pod 3's view while pod 2 was still Joining in it), so each view is polled until it
+    // converges.
     ObjectMapper json = new ObjectMapper();
     Set<String> leaders = new HashSet<>();
+    Set<String> all = Set.of(
+        "pekko://dfcache-scheduler@127.0.0.1:" + remoting,
+        "pekko://dfcache-scheduler@127.0.0.2:" + remoting,
+        "pekko://dfcache-scheduler@127.0.0.3:" + remoting);
     for (int i = 1; i <= 3; i++) {
-      JsonNode members = json.readTree(
-          body("http://127.0.0." + i + ":" + management + "/cluster/members"));
-      Set<String> up = new HashSet<>();
-      for (JsonNode m : members.get("members")) {
-        if (m.get("status").asText().equals("Up")) {
-          up.add(m.get("node").asText());
+      long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+      while (true) {
+        JsonNode members = json.readTree(
+            body("http://127.0.0." + i + ":" + management + "/cluster/members"));
+        Set<String> up = new HashSet<>();
+        for (JsonNode m : members.get("members")) {
+          if (m.get("status").asText().equals("Up")) {
+            up.add(m.get("node").asText());
+          }
         }
+        if (up.equals(all) || System.nanoTime() > deadline) {
+          assertEquals(all, up, "members seen by pod " + i);
+          leaders.add(members.get("leader").asText());
+          break;
+        }
+        Thread.sleep(250);
       }
-      assertEquals(Set.of(
-          "pekko://dfcache-scheduler@127.0.0.1:" + remoting,
-          "pekko://dfcache-scheduler@127.0.0.2:" + remoting,
-          "pekko://dfcache-scheduler@127.0.0.3:" + remoting), up, "members seen by pod " + i);
-      leaders.add(members.get("leader").asText());
       assertEquals(200, status("http://127.0.0." + i + ":" + grpc + "/healthz"));
     }
     assertEquals(1, leaders.size(), "one leader: " + leaders);
