@@ -307,7 +307,7 @@ public final class Bench {
         cmd.add((i == 0 ? "-XX:ArchiveClassesAtExit=" : "-XX:SharedArchiveFile=") + cds);
         cmd.add("-Xlog:cds=off");
         cmd.add("-Xlog:cds+dynamic=off");
-        cmd.addAll(List.of("-jar", jar.toString(), "dfcache", "--daemon", d.grpc(), "stat",
+        cmd.addAll(List.of("-jar", jar.toString(), "dfcache", "--daemon", "unix:" + d.socket(), "stat",
             "-i", "cli", "-q"));
         long t0 = System.nanoTime();
         Process p = new ProcessBuilder(cmd).inheritIO().start();
@@ -580,8 +580,9 @@ public final class Bench {
         "-Xmx128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData");
   }
 
+  /** A daemon's local API, on its unix socket. */
   ManagedChannel channel(Node n) {
-    return channels.get(HostPort.parse(n.grpc()));
+    return channels.local(n.socket());
   }
 
   void latency(String label, int n, double goalMs, Runnable call) {

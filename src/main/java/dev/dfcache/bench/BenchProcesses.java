@@ -33,7 +33,8 @@ final class BenchProcesses implements AutoCloseable {
   }
 
   /** otherPort: the scheduler's cluster port, the daemon's upload port (which serves /metrics). */
-  record Node(String name, Process process, String host, int grpcPort, int otherPort) {
+  record Node(String name, Process process, String host, int grpcPort, int otherPort,
+      Path socket) {
     String grpc() {
       return host + ":" + grpcPort;
     }
@@ -77,7 +78,9 @@ final class BenchProcesses implements AutoCloseable {
     int upload = freePort();
     List<String> args = new ArrayList<>(List.of("dfdaemon", "--host", on.address(),
         "--grpc-port", "" + grpc, "--upload-port", "" + upload,
-        "--data-dir", work.resolve(name).toString(), "--schedulers", schedulers));
+        "--data-dir", work.resolve(name).toString(), "--schedulers", schedulers,
+        // a path, so reachable from the root namespace whatever network namespace runs it
+        "--socket", work.resolve("sockets").resolve(name + ".sock").toString()));
     args.addAll(List.of(extra));
     return start(on, name, args, "dfdaemon ready", grpc, upload);
   }
@@ -91,7 +94,9 @@ final class BenchProcesses implements AutoCloseable {
     cmd.addAll(args);
     Path log = work.resolve(name + ".log");
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-    Node node = new Node(name, p, on.address(), grpc, other);
+    int socketFlag = args.indexOf("--socket");
+    Node node = new Node(name, p, on.address(), grpc, other,
+        socketFlag < 0 ? null : Path.of(args.get(socketFlag + 1)));
     nodes.add(node);
     CompletableFuture<Void> up = new CompletableFuture<>();
     Thread pump = new Thread(() -> {

@@ -9,8 +9,8 @@ import dev.dfcache.api.dfdaemon.ExportTaskRequest;
 import dev.dfcache.api.dfdaemon.ImportTaskRequest;
 import dev.dfcache.api.dfdaemon.StatTaskRequest;
 import dev.dfcache.common.DfException;
-import dev.dfcache.common.HostPort;
 import dev.dfcache.common.TaskIds;
+import dev.dfcache.rpc.DaemonAddress;
 import dev.dfcache.rpc.DaemonRpc;
 import dev.dfcache.rpc.OneShotChannel;
 import dev.dfcache.rpc.UnaryMethod;
@@ -53,7 +53,10 @@ import picocli.CommandLine.ScopeType;
         "  dfcache export -i model-v3 -O /tmp/model.bin  get it (from local cache or peers)",
         "  dfcache delete -i model-v3                    drop this node's copy",
         "",
-        "The daemon address comes from --daemon, else $DFCACHE_DAEMON, else 127.0.0.1:65000."})
+        "The daemon is reached on its unix socket: --daemon unix:PATH, else $DFCACHE_DAEMON, "
+            + "else " + DfcacheCli.DEFAULT_DAEMON + ". The daemon reads and writes files as you: "
+            + "you can import only what you may read and export only where you may write, and "
+            + "the output is yours."})
 public final class DfcacheCli {
   /**
    * The commands, registered by {@link #commandLine}: only the one being run when it is known.
@@ -71,11 +74,12 @@ public final class DfcacheCli {
     return m;
   }
 
-  static final String DEFAULT_DAEMON = "127.0.0.1:65000";
+  static final String DEFAULT_DAEMON = DaemonAddress.DEFAULT;
 
   /** Inherited by every command, so it may stand before or after the command name. */
-  @Option(names = "--daemon", scope = ScopeType.INHERIT, paramLabel = "HOST:PORT",
-      description = "dfdaemon gRPC address (default: $DFCACHE_DAEMON or " + DEFAULT_DAEMON + ")")
+  @Option(names = "--daemon", scope = ScopeType.INHERIT, paramLabel = "unix:PATH",
+      description = "the dfdaemon's local API: unix:PATH (default: $DFCACHE_DAEMON or "
+          + DEFAULT_DAEMON + "), or HOST:PORT for a daemon with the legacy TCP local API")
   String daemon;
 
   /** Options every command has. */
@@ -121,9 +125,9 @@ public final class DfcacheCli {
       return Units.parseDuration(timeout);
     }
 
-    HostPort daemonAddress() {
+    DaemonAddress daemonAddress() {
       String addr = parent.daemon != null ? parent.daemon : System.getenv("DFCACHE_DAEMON");
-      return HostPort.parse(addr == null || addr.isBlank() ? DEFAULT_DAEMON : addr);
+      return DaemonAddress.parse(addr == null || addr.isBlank() ? DEFAULT_DAEMON : addr);
     }
 
     /** Calls the daemon; prints the outcome; returns the exit code. */
@@ -140,7 +144,7 @@ public final class DfcacheCli {
         boolean daemonUnreachable = e instanceof io.grpc.StatusRuntimeException sre
             && sre.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE;
         String text = daemonUnreachable
-            ? "cannot reach dfdaemon at " + daemonAddress() + " (" + df.getMessage() + ")"
+            ? "cannot reach dfdaemon at " + daemonAddress() + " (" + whyUnreachable(e) + ")"
             : df.getMessage();
         if (json) {
           System.out.println(Json.object("ok", false, "command", verb, "cid", cid,
@@ -159,6 +163,31 @@ public final class DfcacheCli {
         System.out.println(successText + " (" + ms + " ms)");
       }
       return 0;
+    }
+
+    /** Why the connection failed: for a socket, what the file says (missing, not ours). */
+    String whyUnreachable(Throwable e) {
+      DaemonAddress address = daemonAddress();
+      if (address.isUnix()) {
+        Path socket = address.socket();
+        if (!Files.exists(socket)) {
+          return "no socket there: is dfdaemon running, with --socket " + socket + "?";
+        }
+        if (!Files.isWritable(socket)) {
+          return "permission denied: you may not open " + socket + " (its group may)";
+        }
+      }
+      return transportCause(e);
+    }
+
+    static String transportCause(Throwable e) {
+      String why = e.getMessage();
+      for (Throwable t = e.getCause(); t != null && t != t.getCause(); t = t.getCause()) {
+        if (t.getMessage() != null) {
+          why = t.getMessage();
+        }
+      }
+      return why;
     }
 
     /** Deadline for the gRPC call: the timeout plus a margin, so the daemon answers first. */
@@ -219,8 +248,10 @@ public final class DfcacheCli {
   }
 
   @Command(name = "export", mixinStandardHelpOptions = true,
-      description = "Write a task to a file: from the local cache (a hard link when possible), "
-          + "or downloaded from the peers that hold it. The output must not exist yet.")
+      description = "Write a task to a file: from the local cache, or downloaded from the peers "
+          + "that hold it. The output must not exist yet; it is written under a temporary name "
+          + "and renamed when complete, and it belongs to you (a copy of your own; root gets a "
+          + "read-only hard link to the cache when possible).")
   static final class Export extends Common implements Callable<Integer> {
     @Option(names = {"-O", "--output"}, paramLabel = "FILE", description = "where to write it")
     Path output;

@@ -27,6 +27,10 @@ public class DfException extends RuntimeException {
     return new DfException(Code.BadRequest, message);
   }
 
+  public static DfException permissionDenied(String message) {
+    return new DfException(Code.PermissionDenied, message);
+  }
+
   public static DfException notFound(String message) {
     return new DfException(Code.PeerTaskNotFound, message);
   }

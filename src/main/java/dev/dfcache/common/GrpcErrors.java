@@ -23,19 +23,35 @@ public final class GrpcErrors {
 
   public static GrpcServiceException toGrpc(DfException e) {
     String description = "[" + e.code().getNumber() + "]" + e.getMessage();
-    com.google.rpc.Status details =
-        com.google.rpc.Status.newBuilder()
-            .setCode(Status.Code.UNKNOWN.value())
-            .setMessage(description)
-            .addDetails(
-                Any.pack(
-                    GrpcDfError.newBuilder().setCode(e.code()).setMessage(e.getMessage()).build()))
-            .build();
+    com.google.rpc.Status details = detailsOf(e);
     return new GrpcServiceException(
         Status.UNKNOWN.withDescription(description),
         new MetadataBuilder()
             .addBinary(DETAILS_KEY, ByteString.fromArrayUnsafe(details.toByteArray()))
             .build());
+  }
+
+  /**
+   * The same convention for a plain grpc-java server (the local API on the unix socket): status
+   * UNKNOWN, "[code]text", GrpcDfError detail in the trailers.
+   */
+  public static StatusRuntimeException toStatusException(DfException e) {
+    io.grpc.Metadata trailers = new io.grpc.Metadata();
+    trailers.put(io.grpc.Metadata.Key.of(DETAILS_KEY, io.grpc.Metadata.BINARY_BYTE_MARSHALLER),
+        detailsOf(e).toByteArray());
+    return Status.UNKNOWN.withDescription("[" + e.code().getNumber() + "]" + e.getMessage())
+        .asRuntimeException(trailers);
+  }
+
+  /** The google.rpc.Status carried in grpc-status-details-bin. */
+  public static com.google.rpc.Status detailsOf(DfException e) {
+    String description = "[" + e.code().getNumber() + "]" + e.getMessage();
+    return com.google.rpc.Status.newBuilder()
+        .setCode(Status.Code.UNKNOWN.value())
+        .setMessage(description)
+        .addDetails(Any.pack(
+            GrpcDfError.newBuilder().setCode(e.code()).setMessage(e.getMessage()).build()))
+        .build();
   }
 
   /** Reads a coded error back from a failed call, or null when it is not a gRPC failure. */

@@ -20,8 +20,28 @@ import picocli.CommandLine.Option;
             + "what it holds to the scheduler fleet. Flags override the dfcache.daemon.* config "
             + "keys."})
 public final class DaemonCommand implements Callable<Integer> {
-  @Option(names = "--host", paramLabel = "IP", description = "address peers reach this daemon at")
+  @Option(names = "--host", paramLabel = "IP", description = "address peers reach this daemon "
+      + "at (default: the first non-loopback address; env DFCACHE_HOST)")
   String host;
+
+  @Option(names = "--socket", paramLabel = "PATH", description = "unix socket of the local API "
+      + "that dfcache calls (default /run/dfcache/dfdaemon.sock; env DFCACHE_SOCKET)")
+  Path socket;
+
+  @Option(names = "--socket-mode", paramLabel = "OCTAL",
+      description = "permissions of the socket file (default 0660)")
+  String socketMode;
+
+  @Option(names = "--socket-group", paramLabel = "GROUP",
+      description = "group of the socket file: its members may call the local API "
+          + "(default: the daemon's group)")
+  String socketGroup;
+
+  @Option(names = "--legacy-tcp-local-api",
+      description = "also serve stat/import/export/delete on the TCP gRPC port, to callers on "
+          + "this host only, acting as the daemon, inside allowed-import-dirs / "
+          + "allowed-export-dirs (none by default). Off: that port is the peer API only")
+  Boolean legacyTcpLocalApi;
 
   @Option(names = "--grpc-port", paramLabel = "PORT", description = "gRPC port (default 65000)")
   Integer grpcPort;
@@ -78,6 +98,10 @@ public final class DaemonCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     Config config = new FlagOverlay("dfcache.daemon")
         .putIfSet("host", host)
+        .putIfSet("socket", socket == null ? null : socket.toAbsolutePath().toString())
+        .putIfSet("socket-mode", socketMode)
+        .putIfSet("socket-group", socketGroup)
+        .putIfSet("legacy-tcp-local-api", legacyTcpLocalApi)
         .putIfSet("grpc-port", grpcPort)
         .putIfSet("upload-port", uploadPort)
         .putIfSet("data-dir", dataDir == null ? null : dataDir.toAbsolutePath().toString())
@@ -93,8 +117,9 @@ public final class DaemonCommand implements Callable<Integer> {
         .putIfSet("requests-per-parent", requestsPerParent)
         .over(ConfigFactory.load());
     DaemonNode node = DaemonNode.start(DaemonSettings.fromConfig(config), config, standalone);
-    System.out.println("dfdaemon ready grpc=" + node.grpcAddress() + " upload="
-        + node.self().uploadAddress() + " id=" + node.self().id());
+    System.out.println("dfdaemon ready socket=unix:" + node.socket() + " grpc="
+        + node.grpcAddress() + " upload=" + node.self().uploadAddress() + " id="
+        + node.self().id());
     System.out.flush();
     return 0;
   }

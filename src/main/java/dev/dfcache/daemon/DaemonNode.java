@@ -1,7 +1,11 @@
 package dev.dfcache.daemon;
 
 import com.typesafe.config.Config;
+import dev.dfcache.access.Caller;
+import dev.dfcache.access.PathScope;
 import dev.dfcache.api.dfdaemon.DaemonHandlerFactory;
+import dev.dfcache.localapi.LocalSocketServer;
+import java.nio.file.Path;
 import dev.dfcache.rpc.WholeRequests;
 import com.typesafe.config.ConfigFactory;
 import dev.dfcache.common.GrpcErrors;
@@ -46,9 +50,11 @@ public final class DaemonNode implements AutoCloseable {
   private final Channels peerChannels;
   private final SchedulerNode embeddedScheduler;
   private final PeerEndpoint self;
+  private final LocalSocketServer socket;
 
   private DaemonNode(ActorSystem<Void> system, SchedulerGateway gateway, Channels peerChannels,
-      SchedulerNode embeddedScheduler, PeerEndpoint self) {
+      SchedulerNode embeddedScheduler, PeerEndpoint self, LocalSocketServer socket) {
+    this.socket = socket;
     this.system = system;
     this.gateway = gateway;
     this.peerChannels = peerChannels;
@@ -71,6 +77,7 @@ public final class DaemonNode implements AutoCloseable {
     }
     TaskStore store = TaskStore.open(s.dataDir(), s.fsync(), s.storeQuota());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "dfdaemon", config);
+    LocalSocketServer socket = null;
     try {
       scala.concurrent.ExecutionContextExecutor blocking = system.dispatchers()
           .lookup(DispatcherSelector.fromConfig("dfcache.blocking-io-dispatcher"));
@@ -101,11 +108,26 @@ public final class DaemonNode implements AutoCloseable {
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
       ActorRef<PeerTaskManager.Command> downloads =
           system.systemActorOf(PeerTaskManager.create(env), "downloads", Props.empty());
-      DaemonService service = new DaemonService(env, downloads);
+      LocalApi localApi = new LocalApi(env, downloads);
+      List<Path> importDirs = s.allowedImportDirs();
+      List<Path> exportDirs = s.allowedExportDirs();
+      // over TCP (legacy flag only) calls act as the daemon itself, inside the allowed dirs
+      LocalApi.Access tcpAccess = new LocalApi.Access(Caller.self(),
+          PathScope.within(importDirs), PathScope.within(exportDirs));
+      DaemonService service = new DaemonService(env, localApi, tcpAccess);
       ServerBinding grpc = Http.get(system).newServerAt(s.host(), s.grpcPort())
-          .bind(WholeRequests.of(DaemonHandlerFactory.create(service, GrpcErrors.handler(), system),
+          .withSettings(ServerSettings.create(ConfigFactory.parseMap(Map.of(
+                  "pekko.http.server.remote-address-attribute", "on"))
+              .withFallback(config)))
+          .bind(WholeRequests.of(TcpLocalApiGate.wrap(
+                  DaemonHandlerFactory.create(service, GrpcErrors.handler(), system),
+                  s.legacyTcpLocalApi(), s.localSocket().path()),
               Set.of("/dfdaemon.Daemon/SyncPieceTasks"), system))
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
+      socket = LocalSocketServer.start(new LocalSocketServer.Settings(s.localSocket().path(),
+              s.localSocket().mode(), s.localSocket().group()), localApi,
+          caller -> new LocalApi.Access(caller, PathScope.configuredOrAnywhere(importDirs),
+              PathScope.configuredOrAnywhere(exportDirs)));
       system.systemActorOf(Announcer.create(env), "announcer", Props.empty());
       scrubInBackground(env);
       store.onEviction(gateway::leave);
@@ -113,10 +135,15 @@ public final class DaemonNode implements AutoCloseable {
       double low = s.gcLowWatermark();
       system.scheduler().scheduleWithFixedDelay(s.gcInterval(), s.gcInterval(),
           () -> store.collectGarbage(high, low), blocking);
-      log.info("dfdaemon {} serving gRPC on {}, uploads on {}, store {}, schedulers {}",
-          self.id(), grpc.localAddress(), upload.localAddress(), s.dataDir(), s.schedulers());
-      return new DaemonNode(system, gateway, peerChannels, scheduler, self);
+      log.info("dfdaemon {} advertising {}: local API on unix:{}, peer gRPC on {}{}, uploads on "
+              + "{}, store {}, schedulers {}", self.id(), s.host(), socket.socket(),
+          grpc.localAddress(), s.legacyTcpLocalApi() ? " (with the legacy TCP local API)" : "",
+          upload.localAddress(), s.dataDir(), s.schedulers());
+      return new DaemonNode(system, gateway, peerChannels, scheduler, self, socket);
     } catch (Exception e) {
+      if (socket != null) {
+        socket.close();
+      }
       system.terminate();
       if (scheduler != null) {
         scheduler.close();
@@ -152,6 +179,10 @@ public final class DaemonNode implements AutoCloseable {
     return self;
   }
 
+  public Path socket() {
+    return socket.socket();
+  }
+
   public HostPort grpcAddress() {
     return new HostPort(self.ip(), self.rpcPort());
   }
@@ -162,6 +193,7 @@ public final class DaemonNode implements AutoCloseable {
 
   @Override
   public void close() {
+    socket.close();
     system.terminate();
     try {
       system.getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);

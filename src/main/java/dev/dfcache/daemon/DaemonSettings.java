@@ -38,12 +38,17 @@ public record DaemonSettings(
     List<Path> allowedExportDirs,
     Duration pieceTimeout,
     String idc,
-    String location) {
+    String location,
+    LocalSocket localSocket,
+    boolean legacyTcpLocalApi) {
+
+  /** The local API's unix socket: its path, mode (octal) and group ("" = the daemon's). */
+  public record LocalSocket(Path path, String mode, String group) {}
 
   public static DaemonSettings fromConfig(Config root) {
     Config c = root.getConfig("dfcache.daemon");
     return new DaemonSettings(
-        c.getString("host"),
+        HostAddresses.orFirstNonLoopback(c.getString("host")),
         c.getString("host-id"),
         c.getInt("grpc-port"),
         c.getInt("upload-port"),
@@ -73,7 +78,10 @@ public record DaemonSettings(
         c.getStringList("allowed-export-dirs").stream().map(Path::of).toList(),
         c.getDuration("piece-timeout"),
         c.getString("idc"),
-        c.getString("location"));
+        c.getString("location"),
+        new LocalSocket(Path.of(c.getString("socket")), c.getString("socket-mode"),
+            c.getString("socket-group")),
+        c.getBoolean("legacy-tcp-local-api"));
   }
 
   public DaemonSettings withNetwork(String host, int grpcPort, int uploadPort, Path dataDir,
@@ -84,7 +92,7 @@ public record DaemonSettings(
         downloadLimit, maxConcurrentUploads, maxUploadsPerTask, uploadSocketBuffer, fsync,
         storeQuota, gcInterval, gcHighWatermark,
         gcLowWatermark, uploadIdleTimeout, allowedImportDirs, allowedExportDirs, pieceTimeout, idc,
-        location);
+        location, localSocket, legacyTcpLocalApi);
   }
 
   /** The id this host announces under: configured, or "ip-grpcport" (stable across restarts). */

@@ -32,6 +32,32 @@ public final class Channels implements AutoCloseable {
     return channels.computeIfAbsent(address.toString(), k -> open(address));
   }
 
+  /** A channel to a daemon's local API on its unix socket (tests, bench), reused. */
+  public ManagedChannel local(java.nio.file.Path socket) {
+    return channels.computeIfAbsent("unix:" + socket, k -> openLocal(socket));
+  }
+
+  /** A new channel to a daemon's unix socket. */
+  public static ManagedChannel openLocal(java.nio.file.Path socket) {
+    return configure(NettyChannelBuilder
+            .forAddress(new io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress(
+                socket.toString())))
+        .channelType(io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel.class)
+        .eventLoopGroup(LocalLoop.GROUP)
+        .build();
+  }
+
+  /** One small epoll loop for every unix socket channel of the process. */
+  private static final class LocalLoop {
+    static final io.grpc.netty.shaded.io.netty.channel.EventLoopGroup GROUP =
+        new io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup(2,
+            r -> {
+              Thread t = new Thread(r, "dfcache-local-api");
+              t.setDaemon(true);
+              return t;
+            });
+  }
+
   /** After a failure: try to connect again now rather than after the channel's backoff. */
   public void resetBackoff(HostPort address) {
     ManagedChannel ch = channels.get(address.toString());

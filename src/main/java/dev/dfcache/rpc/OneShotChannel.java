@@ -4,6 +4,9 @@ import dev.dfcache.common.HostPort;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
+import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
+import io.grpc.netty.shaded.io.netty.channel.unix.DomainSocketAddress;
 import io.grpc.netty.shaded.io.netty.channel.nio.NioEventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.socket.nio.NioSocketChannel;
 import io.grpc.netty.shaded.io.netty.util.internal.logging.InternalLoggerFactory;
@@ -24,16 +27,38 @@ import java.util.concurrent.TimeUnit;
  * dev machine).
  */
 public final class OneShotChannel implements AutoCloseable {
+  /**
+   * grpc-java sets SO_KEEPALIVE on every connection, and Netty warns that a unix socket has no
+   * such option: on the CLI's stderr, before any answer. (Held: JUL keeps loggers weakly.)
+   */
+  private static final java.util.logging.Logger BOOTSTRAP_LOG = java.util.logging.Logger
+      .getLogger("io.grpc.netty.shaded.io.netty.bootstrap");
   private final EventLoopGroup loop;
   private final ManagedChannel channel;
 
   public OneShotChannel(HostPort address) {
+    this(DaemonAddress.parse(address.toString()));
+  }
+
+  /** A unix socket needs the epoll transport (NIO has none in Netty 4.1). */
+  public OneShotChannel(DaemonAddress address) {
     InternalLoggerFactory.setDefaultFactory(JdkLoggerFactory.INSTANCE);
-    loop = new NioEventLoopGroup(1);
-    channel = Channels.configure(NettyChannelBuilder.forAddress(address.host(), address.port()))
-        .eventLoopGroup(loop)
-        .channelType(NioSocketChannel.class)
-        .build();
+    if (address.isUnix()) {
+      BOOTSTRAP_LOG.setLevel(java.util.logging.Level.SEVERE);
+      loop = new EpollEventLoopGroup(1);
+      channel = Channels.configure(NettyChannelBuilder.forAddress(
+              new DomainSocketAddress(address.socket().toString())))
+          .eventLoopGroup(loop)
+          .channelType(EpollDomainSocketChannel.class)
+          .build();
+    } else {
+      loop = new NioEventLoopGroup(1);
+      channel = Channels.configure(
+              NettyChannelBuilder.forAddress(address.tcp().host(), address.tcp().port()))
+          .eventLoopGroup(loop)
+          .channelType(NioSocketChannel.class)
+          .build();
+    }
   }
 
   public ManagedChannel channel() {

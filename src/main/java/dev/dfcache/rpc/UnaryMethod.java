@@ -44,6 +44,11 @@ public final class UnaryMethod<Q extends Message, R extends Message> {
         .build();
   }
 
+  /** For servers built with plain grpc-java (the local API on the unix socket). */
+  public MethodDescriptor<Q, R> descriptor() {
+    return descriptor;
+  }
+
   public String fullName() {
     return descriptor.getFullMethodName();
   }

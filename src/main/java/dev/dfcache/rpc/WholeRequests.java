@@ -1,5 +1,7 @@
 package dev.dfcache.rpc;
 
+import dev.dfcache.common.DfException;
+import dev.dfcache.common.GrpcErrors;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -53,12 +55,20 @@ public final class WholeRequests {
   /** A trailers-only gRPC error in Dragonfly's convention: the request never reached a method. */
   static HttpResponse refused(Throwable failure) {
     Throwable cause = failure.getCause() != null ? failure.getCause() : failure;
-    String message = "[1400]request not received whole: " + cause.getMessage();
+    return errorResponse(DfException.badRequest("request not received whole: "
+        + cause.getMessage()));
+  }
+
+  /** A trailers-only gRPC error in Dragonfly's convention, for a call no method will see. */
+  public static HttpResponse errorResponse(DfException e) {
+    String message = "[" + e.code().getNumber() + "]" + e.getMessage();
     return HttpResponse.create()
         .withEntity(HttpEntities.create(ContentTypes.parse("application/grpc"), new byte[0]))
         .addHeaders(List.<HttpHeader>of(
             HttpHeader.parse("grpc-status", "2"),
-            HttpHeader.parse("grpc-message", percentEncoded(message))));
+            HttpHeader.parse("grpc-message", percentEncoded(message)),
+            HttpHeader.parse(GrpcErrors.DETAILS_KEY, java.util.Base64.getEncoder().withoutPadding()
+                .encodeToString(GrpcErrors.detailsOf(e).toByteArray()))));
   }
 
   /** grpc-message is percent-encoded (gRPC over HTTP/2 spec): keep it printable ASCII. */

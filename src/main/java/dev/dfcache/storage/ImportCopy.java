@@ -40,11 +40,13 @@ final class ImportCopy {
 
   private ImportCopy() {}
 
-  /** Blocking: call it on the I/O dispatcher. */
-  static TaskMeta copyAndDigest(TaskOrigin origin, Path source, Path target,
+  /**
+   * Blocking: call it on the I/O dispatcher. {@code in} is the caller's file, opened with the
+   * caller's permissions checked ({@code source} names it in messages); it is read, never linked.
+   */
+  static TaskMeta copyAndDigest(TaskOrigin origin, FileChannel in, String source, Path target,
       Optional<ContentDigest> expected, boolean fsync) throws IOException {
-    try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ);
-        FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW,
+    try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW,
             StandardOpenOption.WRITE, StandardOpenOption.READ)) {
       PieceLayout layout = PieceLayout.forLength(in.size());
       List<CompletableFuture<String>> pieces = new ArrayList<>(layout.pieceCount());
@@ -89,7 +91,7 @@ final class ImportCopy {
   }
 
   private static void copyRange(FileChannel in, FileChannel out, long offset, long length,
-      Path source) throws IOException {
+      String source) throws IOException {
     long done = 0;
     while (done < length) {
       // transferTo writes at the target's position; the hashing tasks only use positional reads

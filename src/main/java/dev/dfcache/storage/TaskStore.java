@@ -7,6 +7,7 @@ import dev.dfcache.common.ContentDigest;
 import dev.dfcache.common.DfException;
 import dev.dfcache.common.Digests;
 import dev.dfcache.common.PieceLayout;
+import dev.dfcache.access.ExportTarget;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -42,6 +43,11 @@ public final class TaskStore {
   private static final ObjectMapper JSON =
       new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
   private static final int IO_CHUNK = 1 << 20;
+  private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> READ_ONLY =
+      java.nio.file.attribute.PosixFilePermissions.fromString("r--r--r--");
+  /** The cache is the daemon's alone: local users get bytes through the local API only. */
+  private static final java.util.Set<java.nio.file.attribute.PosixFilePermission> PRIVATE_DIR =
+      java.nio.file.attribute.PosixFilePermissions.fromString("rwx------");
 
   private final Path tasksDir;
   private final Path tmpDir;
@@ -77,6 +83,7 @@ public final class TaskStore {
   public static TaskStore open(Path dataDir, boolean fsync, long quota) throws IOException {
     TaskStore store = new TaskStore(dataDir.toAbsolutePath().normalize(), fsync, quota);
     Files.createDirectories(store.tasksDir);
+    Files.setPosixFilePermissions(store.tasksDir.getParent(), PRIVATE_DIR);
     Files.createDirectories(store.tmpDir);
     deleteRecursively(store.tmpDir);
     Files.createDirectories(store.tmpDir);
@@ -214,30 +221,42 @@ public final class TaskStore {
     return tasksDir.resolve(taskId.substring(0, 3)).resolve(taskId);
   }
 
+  /** Copies the file at {@code source} into the store (tests, and callers already trusted). */
+  public StoredTask importFile(TaskOrigin origin, Path source, Optional<ContentDigest> expected) {
+    try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ)) {
+      return importFile(origin, in, source.toString(), expected);
+    } catch (IOException e) {
+      throw DfException.badRequest("cannot read " + source + ": " + e.getMessage());
+    }
+  }
+
   /**
-   * Copies a file into the store, computing piece digests (and the whole-content digest when one
-   * is expected) from the copy as it is made. A task that is already complete is returned as is.
+   * Copies an open file into the store, computing piece digests (and the whole-content digest
+   * when one is expected) from the copy as it is made. The cache gets a copy of its own, never a
+   * link to the caller's inode, and the copy is made read-only. A task that is already complete
+   * is returned as is.
    *
    * @throws DfException BadRequest when the content does not match {@code expected}, or the file
    *     changed while it was read; ResourceLacked when the disk is full
    */
-  public StoredTask importFile(TaskOrigin origin, Path source, Optional<ContentDigest> expected) {
+  public StoredTask importFile(TaskOrigin origin, FileChannel source, String sourceName,
+      Optional<ContentDigest> expected) {
     synchronized (lockFor(origin.taskId())) {
       StoredTask existing = complete.get(origin.taskId());
       if (existing != null) {
         return existing;
       }
       Path work = tmpDir.resolve(origin.taskId() + "-" + UUID.randomUUID());
-      long size = sizeOf(source);
+      long size = sizeOf(source, sourceName);
       reserve(size);
       try {
         Files.createDirectories(work);
-        TaskMeta meta = ImportCopy.copyAndDigest(origin, source, work.resolve(StoredTask.DATA),
-            expected, fsync);
+        TaskMeta meta = ImportCopy.copyAndDigest(origin, source, sourceName,
+            work.resolve(StoredTask.DATA), expected, fsync);
         return publish(meta, work);
       } catch (IOException e) {
         deleteQuietly(work);
-        throw ioFailure("import " + source, e);
+        throw ioFailure("import " + sourceName, e);
       } catch (RuntimeException e) {
         deleteQuietly(work);
         throw e;
@@ -310,6 +329,9 @@ public final class TaskStore {
   /** Writes meta.json atomically, then makes the task directory visible with one rename. */
   private StoredTask publish(TaskMeta meta, Path work) throws IOException {
     writeMetaAtomically(work, meta);
+    // Immutable from here on: a hard link handed to a root caller's export shares this inode.
+    Files.setPosixFilePermissions(work.resolve(StoredTask.DATA), READ_ONLY);
+    Files.setPosixFilePermissions(work.resolve(StoredTask.META), READ_ONLY);
     Path dir = dirOf(meta.taskId());
     Files.createDirectories(dir.getParent());
     deleteQuietly(dir);
@@ -353,51 +375,46 @@ public final class TaskStore {
   }
 
   /**
-   * Puts a task's bytes at {@code output}: a hard link when possible (no copy), else a copy; in
-   * both cases under a temp name first, then linked into place without replacing an existing file.
-   * A task that must change owner is always copied, so the store's own file keeps its owner.
+   * Puts a task's bytes into an export target (a temp file in the caller's directory, opened
+   * with the caller's permissions checked; see CallerFiles) and publishes it under the output's
+   * name without replacing anything. With {@code mayLink} (root callers) the output is a hard
+   * link to the cache's read-only file where the filesystem allows it; everyone else gets a copy
+   * of their own, so no caller ever holds a writable inode that peers download from.
    */
-  public void exportTo(StoredTask task, Path output, long uid, long gid) {
+  public void exportTo(StoredTask task, ExportTarget target, boolean mayLink) {
     Pinned pin = pin(task.taskId());
-    Path source = pin.path();
-    Path tmp = output.resolveSibling("." + output.getFileName() + ".dfcache-" + UUID.randomUUID());
-    boolean chown = uid != 0 && gid != 0;
     try {
-      boolean linked = false;
-      if (!chown) {
+      if (mayLink) {
         try {
-          Files.createLink(tmp, source);
-          linked = true;
+          target.linkFrom(pin.path());
+          return;
         } catch (IOException | UnsupportedOperationException e) {
-          log.debug("hard link to {} not possible ({}), copying", output, e.toString());
+          log.debug("hard link to {} not possible ({}), copying", target.path(), e.toString());
         }
       }
-      if (!linked) {
-        Files.copy(source, tmp);
-        if (chown) {
-          Files.setAttribute(tmp, "unix:uid", (int) uid);
-          Files.setAttribute(tmp, "unix:gid", (int) gid);
+      try (FileChannel in = FileChannel.open(pin.path(), StandardOpenOption.READ)) {
+        FileChannel out = target.channel();
+        long size = in.size();
+        for (long pos = 0; pos < size; ) {
+          long n = in.transferTo(pos, size - pos, out);
+          if (n <= 0) {
+            throw new IOException("cache file ended early at " + pos + " of " + size);
+          }
+          pos += n;
         }
       }
-      try {
-        Files.createLink(output, tmp);
-      } catch (UnsupportedOperationException | AtomicMoveNotSupportedException e) {
-        Files.move(tmp, output);
-      }
-    } catch (FileAlreadyExistsException e) {
-      throw DfException.badRequest("output " + output + " already exists");
+      target.commit();
     } catch (java.nio.file.NoSuchFileException e) {
       if (!pin.owned()) {
         throw new TaskVanishedException(task.taskId());
       }
-      throw DfException.badRequest("output directory " + output.getParent()
+      throw DfException.badRequest("output directory of " + target.path()
           + " disappeared during the export");
     } catch (IOException e) {
-      throw ioFailure("export to " + output, e);
+      throw ioFailure("export to " + target.path(), e);
     } finally {
-      deleteQuietly(tmp);
       if (pin.owned()) {
-        deleteQuietly(source);
+        deleteQuietly(pin.path());
       }
     }
   }
@@ -431,11 +448,11 @@ public final class TaskStore {
 
   // ------------------------------------------------------------------ space: quota and GC
 
-  private static long sizeOf(Path source) {
+  private static long sizeOf(FileChannel source, String name) {
     try {
-      return Files.size(source);
+      return source.size();
     } catch (IOException e) {
-      throw DfException.badRequest("cannot read size of " + source + ": " + e.getMessage());
+      throw DfException.badRequest("cannot read size of " + name + ": " + e.getMessage());
     }
   }
 

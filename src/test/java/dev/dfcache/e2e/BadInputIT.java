@@ -50,7 +50,10 @@ class BadInputIT {
   Path out;
   LocalCluster cluster;
   Proc daemon;
+  /** The local API, on the daemon's unix socket. */
   ManagedChannel ch;
+  /** The peer API, on its TCP port. */
+  ManagedChannel tcp;
   Path good;
   String goodId;
 
@@ -64,7 +67,8 @@ class BadInputIT {
         "-Ddfcache.daemon.allowed-export-dirs.0=" + out,
         "-Ddfcache.daemon.upload-idle-timeout=2s");
     daemon = cluster.standaloneDaemon("bad");
-    ch = Channels.open(new HostPort("127.0.0.1", daemon.grpcPort));
+    ch = Channels.openLocal(daemon.socket);
+    tcp = Channels.open(new HostPort("127.0.0.1", daemon.grpcPort));
     byte[] data = new byte[5 * 1024 * 1024];
     new Random(7).nextBytes(data);
     good = Files.write(in.resolve("good"), data);
@@ -84,6 +88,7 @@ class BadInputIT {
       assertTrue(java.util.Arrays.equals(Files.readAllBytes(good), Files.readAllBytes(check)));
     } finally {
       ch.shutdownNow();
+      tcp.shutdownNow();
       cluster.close();
     }
   }
@@ -98,6 +103,10 @@ class BadInputIT {
 
   /** The call fails with UNKNOWN "[code]..." and a GrpcDfError detail of that code. */
   <Q extends Message> String expectCode(int code, UnaryMethod<Q, ?> m, Q req) {
+    return expectCode(ch, code, m, req);
+  }
+
+  <Q extends Message> String expectCode(ManagedChannel ch, int code, UnaryMethod<Q, ?> m, Q req) {
     StatusRuntimeException e = assertThrows(StatusRuntimeException.class,
         () -> m.call(ch, req, Duration.ofSeconds(30)));
     String d = e.getStatus().getDescription();
@@ -240,16 +249,37 @@ class BadInputIT {
 
   @Test
   void pieceRequests() throws Exception {
-    expectCode(1400, DaemonRpc.GET_PIECE_TASKS,
+    expectCode(tcp, 1400, DaemonRpc.GET_PIECE_TASKS,
         PieceTaskRequest.newBuilder().setTaskId("../../etc/passwd").build());
-    expectCode(1404, DaemonRpc.GET_PIECE_TASKS,
+    expectCode(tcp, 1404, DaemonRpc.GET_PIECE_TASKS,
         PieceTaskRequest.newBuilder().setTaskId("f".repeat(64)).build());
-    var packet = DaemonRpc.GET_PIECE_TASKS.call(ch, PieceTaskRequest.newBuilder()
+    var packet = DaemonRpc.GET_PIECE_TASKS.call(tcp, PieceTaskRequest.newBuilder()
         .setTaskId(goodId).setStartNum(1).setLimit(0).build(), Duration.ofSeconds(10));
     assertEquals(1, packet.getPieceInfosCount());
-    var huge = DaemonRpc.GET_PIECE_TASKS.call(ch, PieceTaskRequest.newBuilder()
+    var huge = DaemonRpc.GET_PIECE_TASKS.call(tcp, PieceTaskRequest.newBuilder()
         .setTaskId(goodId).setStartNum(-1).setLimit(-1).build(), Duration.ofSeconds(10));
     assertEquals(0, huge.getPieceInfosCount());
+  }
+
+  /** The TCP port is the peer API: the local methods answer "use the socket" (1403). */
+  @Test
+  void theLocalApiIsNotServedOverTcp() throws Exception {
+    String why = expectCode(tcp, 1403, DaemonRpc.IMPORT_TASK, importReq("tcp", good.toString()));
+    assertTrue(why.contains("unix:" + daemon.socket), why);
+    expectCode(tcp, 1403, DaemonRpc.EXPORT_TASK, exportReq(out.resolve("tcp").toString()).build());
+    expectCode(tcp, 1403, DaemonRpc.STAT_TASK,
+        StatTaskRequest.newBuilder().setUrl(TaskIds.urlForCid("good")).build());
+    expectCode(tcp, 1403, DaemonRpc.DELETE_TASK, dev.dfcache.api.dfdaemon.DeleteTaskRequest
+        .newBuilder().setUrl(TaskIds.urlForCid("good")).build());
+    assertFalse(Files.exists(out.resolve("tcp")));
+    DaemonRpc.CHECK_HEALTH.call(tcp, com.google.protobuf.Empty.getDefaultInstance(),
+        Duration.ofSeconds(10));
+    // the socket is what was asked for: a socket, mode 0660, the daemon's group
+    assertEquals("rw-rw----", java.nio.file.attribute.PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(daemon.socket, java.nio.file.LinkOption.NOFOLLOW_LINKS)));
+    int mode = (Integer) Files.getAttribute(daemon.socket, "unix:mode",
+        java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    assertEquals(0140000, mode & 0170000, "not a socket");
   }
 
   // ------------------------------------------------------------------ the upload server

@@ -51,7 +51,7 @@ class DiskFullIT {
   }
 
   ManagedChannel ch(Proc p) {
-    return channels.get(new HostPort("127.0.0.1", p.grpcPort));
+    return channels.local(p.socket);
   }
 
   Path randomFile(String name, int size) throws Exception {

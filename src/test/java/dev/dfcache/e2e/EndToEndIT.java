@@ -253,8 +253,7 @@ class EndToEndIT {
 
   @Test
   void grpcErrorsCarryDragonflyCodes() throws Exception {
-    io.grpc.ManagedChannel ch = dev.dfcache.rpc.Channels.open(
-        new dev.dfcache.common.HostPort("127.0.0.1", a.grpcPort));
+    io.grpc.ManagedChannel ch = dev.dfcache.rpc.Channels.openLocal(a.socket);
     try {
       var meta = dev.dfcache.api.common.UrlMeta.getDefaultInstance();
       String url = dev.dfcache.common.TaskIds.urlForCid("grpc-unknown");

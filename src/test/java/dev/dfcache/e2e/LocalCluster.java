@@ -36,6 +36,8 @@ public final class LocalCluster implements AutoCloseable {
     final List<String> command;
     /** Everything the process printed. */
     public Path log;
+    /** A daemon's local API socket (null for other processes). */
+    public Path socket;
 
     Proc(String name, Process process, int grpcPort, int otherPort, Path dataDir,
         List<String> command) {
@@ -53,6 +55,11 @@ public final class LocalCluster implements AutoCloseable {
 
     public int uploadPort() {
       return otherPort;
+    }
+
+    /** What dfcache's --daemon takes to reach this daemon's local API. */
+    public String localApi() {
+      return "unix:" + socket;
     }
   }
 
@@ -182,7 +189,8 @@ public final class LocalCluster implements AutoCloseable {
       throws Exception {
     List<String> args = List.of("dfdaemon", "--host", "127.0.0.1",
         "--grpc-port", Integer.toString(grpc), "--upload-port", Integer.toString(upload),
-        "--data-dir", dataDir.toString(), "--schedulers", schedulers);
+        "--data-dir", dataDir.toString(), "--schedulers", schedulers,
+        "--socket", socketFor(name).toString());
     return start(name, args, "dfdaemon ready", grpc, upload, dataDir, 60);
   }
 
@@ -193,8 +201,19 @@ public final class LocalCluster implements AutoCloseable {
     Path dataDir = work.resolve(name);
     List<String> args = List.of("dfdaemon", "--standalone", "--host", "127.0.0.1",
         "--grpc-port", Integer.toString(grpc), "--upload-port", Integer.toString(upload),
-        "--data-dir", dataDir.toString());
+        "--data-dir", dataDir.toString(), "--socket", socketFor(name).toString());
     return start(name, args, "dfdaemon ready", grpc, upload, dataDir, 60);
+  }
+
+  /**
+   * A daemon's socket: in a directory of the sockets' own (0755, so that a test may let an
+   * unprivileged user reach a socket through its mode and group), short enough for sun_path.
+   */
+  Path socketFor(String name) throws IOException {
+    Path dir = Files.createDirectories(work.resolve("sockets"));
+    Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions
+        .fromString("rwxr-xr-x"));
+    return dir.resolve(name + ".sock");
   }
 
   /** JVM options for the processes started from now on, e.g. -Ddfcache.daemon.parent-wait=3s. */
@@ -246,6 +265,8 @@ public final class LocalCluster implements AutoCloseable {
     Process p = pb.start();
     Proc proc = new Proc(name, p, grpc, other, dataDir, args);
     proc.log = log;
+    int socketFlag = args.indexOf("--socket");
+    proc.socket = socketFlag >= 0 ? Path.of(args.get(socketFlag + 1)) : null;
     procs.add(proc);
     CompletableFuture<Void> ready = new CompletableFuture<>();
     Thread pump = new Thread(() -> {
@@ -294,11 +315,18 @@ public final class LocalCluster implements AutoCloseable {
     return Path.of(System.getProperty("java.home"), "bin", "java").toString();
   }
 
-  /** Runs the real CLI: {@code java -jar dfcache.jar dfcache --daemon D args...}. */
+  /** Runs the real CLI: {@code java -jar dfcache.jar dfcache --daemon unix:SOCKET args...}. */
   public static CliResult cli(Proc daemon, String... args) throws Exception {
-    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx128m",
+    return cliAs(List.of(), daemon, args);
+  }
+
+  /** The CLI run with a command prefix, e.g. setpriv to call as an unprivileged user. */
+  public static CliResult cliAs(List<String> prefix, Proc daemon, String... args)
+      throws Exception {
+    List<String> cmd = new ArrayList<>(prefix);
+    cmd.addAll(List.of(javaBin(), "-Xmx128m",
         "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", JAR.toString(), "dfcache",
-        "--daemon", daemon.grpc()));
+        "--daemon", daemon.localApi()));
     cmd.addAll(List.of(args));
     Process p = new ProcessBuilder(cmd).start();
     CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));

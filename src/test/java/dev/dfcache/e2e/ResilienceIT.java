@@ -53,7 +53,7 @@ class ResilienceIT {
   }
 
   ManagedChannel ch(Proc p) {
-    return channels.get(new HostPort("127.0.0.1", p.grpcPort));
+    return channels.local(p.socket);
   }
 
   Path randomFile(String name, int size) throws Exception {

@@ -75,7 +75,7 @@ class SchedulerFailoverIT {
   }
 
   ManagedChannel ch(Proc p) {
-    return channels.get(new HostPort("127.0.0.1", p.grpcPort));
+    return channels.local(p.socket);
   }
 
   /** A stat of task t through a daemon that does not hold it, so the scheduler must answer. */

@@ -79,8 +79,8 @@ class SoakIT {
       Proc scheduler = cluster.scheduler("scheduler");
       Proc a = cluster.daemon("a", scheduler.grpc());
       Proc b = cluster.daemon("b", scheduler.grpc());
-      ManagedChannel ca = channels.get(new HostPort("127.0.0.1", a.grpcPort));
-      ManagedChannel cb = channels.get(new HostPort("127.0.0.1", b.grpcPort));
+      ManagedChannel ca = channels.local(a.socket);
+      ManagedChannel cb = channels.local(b.socket);
       Random random = new Random(1);
       for (int i = 0; i < STABLE; i++) {
         byte[] data = new byte[64 * 1024 + random.nextInt(6 * 1024 * 1024)];

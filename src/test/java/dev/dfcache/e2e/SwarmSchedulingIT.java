@@ -69,12 +69,12 @@ class SwarmSchedulingIT {
   }
 
   void importOn(Proc p, String cid, Path file) {
-    DaemonRpc.IMPORT_TASK.call(channels.get(HostPort.parse(p.grpc())), ImportTaskRequest
+    DaemonRpc.IMPORT_TASK.call(channels.local(p.socket), ImportTaskRequest
         .newBuilder().setUrl(TaskIds.urlForCid(cid)).setPath(file.toString()).build(), CALL);
   }
 
   CompletableFuture<Void> export(Proc p, String cid, Path out, double limit) {
-    return DaemonRpc.EXPORT_TASK.callAsync(channels.get(HostPort.parse(p.grpc())),
+    return DaemonRpc.EXPORT_TASK.callAsync(channels.local(p.socket),
             ExportTaskRequest.newBuilder().setUrl(TaskIds.urlForCid(cid))
                 .setOutput(out.toString()).setLimit(limit).build(), CALL)
         .toCompletableFuture().thenApply(r -> null);

@@ -105,7 +105,7 @@ class SchedulerScalingIT {
     byte[] data = new byte[16 * 1024 + cid.length()];
     new Random(cid.hashCode()).nextBytes(data);
     Path file = Files.write(work.resolve(cid + ".bin"), data);
-    DaemonRpc.IMPORT_TASK.call(channels.get(new HostPort("127.0.0.1", holder.grpcPort)),
+    DaemonRpc.IMPORT_TASK.call(channels.local(holder.socket),
         ImportTaskRequest.newBuilder().setUrl(TaskIds.urlForCid(cid)).setUrlMeta(meta())
             .setPath(file.toString()).setType(TaskType.DfCache).build(), Duration.ofSeconds(60));
     Tracked t = new Tracked(cid, holder, via);
@@ -120,7 +120,7 @@ class SchedulerScalingIT {
         for (Tracked t : tasks) {
           long now = System.nanoTime();
           try {
-            DaemonRpc.STAT_TASK.call(channels.get(new HostPort("127.0.0.1", t.via.grpcPort)),
+            DaemonRpc.STAT_TASK.call(channels.local(t.via.socket),
                 StatTaskRequest.newBuilder().setUrl(TaskIds.urlForCid(t.cid)).setUrlMeta(meta())
                     .build(), Duration.ofSeconds(10));
             long since = t.failingSince.getAndSet(0);
@@ -265,7 +265,7 @@ class SchedulerScalingIT {
         assertTrue(found.getHasAvailablePeer() && found.getPeerCount() >= 1,
             t.cid + " via s" + i + ": " + found);
       }
-      DaemonRpc.STAT_TASK.call(channels.get(new HostPort("127.0.0.1", t.via.grpcPort)),
+      DaemonRpc.STAT_TASK.call(channels.local(t.via.socket),
           StatTaskRequest.newBuilder().setUrl(TaskIds.urlForCid(t.cid)).setUrlMeta(meta())
               .build(), Duration.ofSeconds(10));
     }

@@ -138,16 +138,16 @@ class MetricsIT {
     new Random(7).nextBytes(data);
     Path file = Files.write(work.resolve("input.bin"), data);
     String url = TaskIds.urlForCid("metrics-it");
-    DaemonRpc.IMPORT_TASK.call(channels.get(new HostPort("127.0.0.1", d1.grpcPort)),
+    DaemonRpc.IMPORT_TASK.call(channels.local(d1.socket),
         ImportTaskRequest.newBuilder().setUrl(url).setUrlMeta(meta()).setPath(file.toString())
             .setType(TaskType.DfCache).build(), Duration.ofSeconds(60));
     Path out = work.resolve("output.bin");
-    DaemonRpc.EXPORT_TASK.call(channels.get(new HostPort("127.0.0.1", d2.grpcPort)),
+    DaemonRpc.EXPORT_TASK.call(channels.local(d2.socket),
         ExportTaskRequest.newBuilder().setUrl(url).setUrlMeta(meta()).setOutput(out.toString())
             .build(), Duration.ofSeconds(60));
     assertEquals(SIZE, Files.size(out));
     assertThrows(RuntimeException.class, () -> DaemonRpc.STAT_TASK.call(
-        channels.get(new HostPort("127.0.0.1", d2.grpcPort)),
+        channels.local(d2.socket),
         StatTaskRequest.newBuilder().setUrl(TaskIds.urlForCid("no-such-task")).build(),
         Duration.ofSeconds(10)));
 

@@ -2,6 +2,7 @@ package dev.dfcache.storage;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -121,12 +122,35 @@ class TaskStoreTest {
     assertArrayEquals(content, Files.readAllBytes(t.dataFile()));
   }
 
+  static final dev.dfcache.access.Caller ROOT =
+      new dev.dfcache.access.Caller(0, 0, java.util.Set.of(0), 1);
+
+  static void export(TaskStore store, StoredTask t, Path out, boolean mayLink) {
+    try (dev.dfcache.access.ExportTarget target =
+             dev.dfcache.access.CallerFiles.createOutput(ROOT, out.toString())) {
+      store.exportTo(t, target, mayLink);
+    }
+  }
+
+  @Test
+  void anExportThatMayNotLinkIsACopyOfItsOwn() throws IOException {
+    TaskStore store = TaskStore.open(tmp.resolve("store"));
+    StoredTask t = store.importFile(origin(ID), file("src", 3000), Optional.empty());
+    Path out = tmp.resolve("copy");
+    export(store, t, out, false);
+    assertArrayEquals(Files.readAllBytes(t.dataFile()), Files.readAllBytes(out));
+    assertNotEquals(Files.getAttribute(t.dataFile(), "unix:ino"),
+        Files.getAttribute(out, "unix:ino"));
+    Files.writeString(out, "changed");
+    assertEquals(3000, Files.size(t.dataFile()));
+  }
+
   @Test
   void exportOfATaskDeletedAfterItsLookupSaysItVanished() throws IOException {
     TaskStore store = TaskStore.open(tmp.resolve("store"));
     StoredTask t = store.importFile(origin(ID), file("src", 3000), Optional.empty());
     store.delete(ID);
-    assertThrows(TaskVanishedException.class, () -> store.exportTo(t, tmp.resolve("out"), 0, 0));
+    assertThrows(TaskVanishedException.class, () -> export(store, t, tmp.resolve("out"), true));
     assertFalse(Files.exists(tmp.resolve("out")));
   }
 
@@ -135,9 +159,13 @@ class TaskStoreTest {
     TaskStore store = TaskStore.open(tmp.resolve("store"));
     StoredTask t = store.importFile(origin(ID), file("src", 3000), Optional.empty());
     Path out = tmp.resolve("out");
-    store.exportTo(t, out, 0, 0);
+    export(store, t, out, true);
     assertArrayEquals(Files.readAllBytes(t.dataFile()), Files.readAllBytes(out));
-    DfException e = assertThrows(DfException.class, () -> store.exportTo(t, out, 0, 0));
+    // a root caller gets the cache's read-only inode itself
+    assertEquals(Files.getAttribute(t.dataFile(), "unix:ino"), Files.getAttribute(out, "unix:ino"));
+    assertEquals("r--r--r--", java.nio.file.attribute.PosixFilePermissions.toString(
+        Files.getPosixFilePermissions(out)));
+    DfException e = assertThrows(DfException.class, () -> export(store, t, out, true));
     assertEquals(Code.BadRequest, e.code());
     try (Stream<Path> s = Files.list(tmp)) {
       assertTrue(s.noneMatch(f -> f.getFileName().toString().contains(".dfcache-")),
