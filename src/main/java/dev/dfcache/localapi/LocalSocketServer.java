@@ -6,6 +6,7 @@ import dev.dfcache.common.DfException;
 import dev.dfcache.common.GrpcErrors;
 import dev.dfcache.daemon.LocalApi;
 import dev.dfcache.rpc.DaemonRpc;
+import dev.dfcache.rpc.RawBytes;
 import dev.dfcache.rpc.UnaryMethod;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -25,9 +26,6 @@ import dev.dfcache.api.dfdaemon.DeleteTaskRequest;
 import dev.dfcache.api.dfdaemon.ExportTaskRequest;
 import dev.dfcache.api.dfdaemon.ImportTaskRequest;
 import dev.dfcache.api.dfdaemon.StatTaskRequest;
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
-import java.io.UncheckedIOException;
 import java.util.concurrent.CompletableFuture;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
@@ -147,7 +145,7 @@ public final class LocalSocketServer implements AutoCloseable {
   private static <Q extends Message, R extends Message> ServerMethodDefinition<byte[], R> method(
       UnaryMethod<Q, R> rpc, Parser<Q> parser, BiFunction<Q, Caller, CompletionStage<R>> call) {
     MethodDescriptor<byte[], R> descriptor = rpc.descriptor().toBuilder(
-        RawBytes.INSTANCE, rpc.descriptor().getResponseMarshaller()).build();
+        RawBytes.MARSHALLER, rpc.descriptor().getResponseMarshaller()).build();
     ServerCallHandler<byte[], R> handler = (serverCall, headers) -> {
       serverCall.request(2); // one message, and see a second one as the client's error
       return new UnaryListener<>(serverCall, parser, call);
@@ -223,24 +221,7 @@ public final class LocalSocketServer implements AutoCloseable {
     }
   }
 
-  /** Requests as they came off the wire (bounded by grpc-java's 4 MiB message limit). */
-  private enum RawBytes implements MethodDescriptor.Marshaller<byte[]> {
-    INSTANCE;
 
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
-
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
-      }
-    }
-  }
 
   /** Puts the connection's caller into each call's context; no caller, no call. */
   private static final class CallerInterceptor implements ServerInterceptor {

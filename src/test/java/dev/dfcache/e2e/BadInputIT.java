@@ -22,8 +22,6 @@ import io.grpc.CallOptions;
 import io.grpc.ManagedChannel;
 import io.grpc.MethodDescriptor;
 import io.grpc.StatusRuntimeException;
-import java.io.ByteArrayInputStream;
-import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -165,8 +163,8 @@ class BadInputIT {
     MethodDescriptor<byte[], byte[]> raw = MethodDescriptor.<byte[], byte[]>newBuilder()
         .setType(MethodDescriptor.MethodType.UNARY)
         .setFullMethodName("dfdaemon.Daemon/StatTask")
-        .setRequestMarshaller(new BytesMarshaller())
-        .setResponseMarshaller(new BytesMarshaller())
+        .setRequestMarshaller(dev.dfcache.rpc.RawBytes.MARSHALLER)
+        .setResponseMarshaller(dev.dfcache.rpc.RawBytes.MARSHALLER)
         .build();
     java.util.concurrent.CompletableFuture<io.grpc.Status> closed =
         new java.util.concurrent.CompletableFuture<>();
@@ -187,21 +185,7 @@ class BadInputIT {
         e.getStatus().toString());
   }
 
-  static final class BytesMarshaller implements MethodDescriptor.Marshaller<byte[]> {
-    @Override
-    public InputStream stream(byte[] value) {
-      return new ByteArrayInputStream(value);
-    }
 
-    @Override
-    public byte[] parse(InputStream stream) {
-      try {
-        return stream.readAllBytes();
-      } catch (java.io.IOException e) {
-        throw new IllegalStateException(e);
-      }
-    }
-  }
 
   // ------------------------------------------------------------------ import paths
 
