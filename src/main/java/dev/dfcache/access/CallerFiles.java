@@ -317,6 +317,12 @@ public final class CallerFiles {
     if (e instanceof NotDirectoryException || e.getClass() == FileSystemException.class) {
       return changed(what, shown);
     }
+    if (e instanceof java.nio.file.AccessDeniedException) {
+      // the caller may, but the daemon itself may not (a daemon that does not run as root)
+      return DfException.permissionDenied("permission denied: the daemon (uid "
+          + Caller.self().uid() + ") may not " + (what.equals("input") ? "read " : "write ")
+          + shown);
+    }
     return new UncheckedIOException(what + " " + shown + ": " + e.getMessage(), e);
   }
 

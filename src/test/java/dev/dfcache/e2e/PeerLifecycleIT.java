@@ -94,6 +94,7 @@ class PeerLifecycleIT {
     assertEquals(1, cli(solo, "stat", "-i", "solo").exit());
   }
 
+  /** The caller (root) may read anything; the daemon (nobody) may not, and says so. */
   @Test
   void anUnreadableFileIsRejectedAndNothingIsStored() throws Exception {
     boolean root = "root".equals(System.getProperty("user.name"));
@@ -101,6 +102,9 @@ class PeerLifecycleIT {
       // Root reads any file: run this daemon as nobody so that mode 000 means something.
       Assumptions.assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")), "setpriv needed");
       Files.setPosixFilePermissions(work, PosixFilePermissions.fromString("rwxrwxrwx"));
+      // its socket's directory must be its own (and not world-writable)
+      Path sockets = Files.createDirectories(work.resolve("sockets"));
+      Files.setAttribute(sockets, "unix:uid", 65534);
       cluster.setCommandPrefix(List.of("/usr/bin/setpriv", "--reuid=65534", "--regid=65534",
           "--clear-groups"));
     }
@@ -109,7 +113,7 @@ class PeerLifecycleIT {
     Files.setPosixFilePermissions(src, PosixFilePermissions.fromString("---------"));
     CliResult r = cli(solo, "import", "-i", "secret", src.toString());
     assertEquals(1, r.exit(), r.toString());
-    assertTrue(r.err().contains("not readable"), r.toString());
+    assertTrue(r.err().contains("permission denied"), r.toString());
     assertEquals(1, cli(solo, "stat", "-i", "secret", "--local").exit());
   }
 }
