@@ -19,6 +19,7 @@ public final class Main {
             dfdaemon    the peer daemon of one node (--standalone: with an embedded scheduler)
             scheduler   a scheduler node (one member of the scheduler cluster)
             dfcache     the command line client: import | stat | export | delete
+            certs       a CA and per-host certificates for mutual TLS (bin/dfcache-certs)
 
           Run any of them with --help for its options.""");
       return;
@@ -28,6 +29,7 @@ public final class Main {
       case "dfdaemon", "daemon" -> DaemonCommand.main(rest);
       case "scheduler" -> SchedulerCommand.main(rest);
       case "dfcache", "cli" -> System.exit(DfcacheCli.run(rest));
+      case "certs" -> System.exit(dev.dfcache.tls.CertsCommand.run(rest));
       default -> {
         System.err.println("Error: unknown component '" + args[0]
             + "' (expected dfdaemon, scheduler or dfcache)");

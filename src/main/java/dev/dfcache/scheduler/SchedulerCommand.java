@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.dfcache.common.FlagOverlay;
 import dev.dfcache.common.HostPort;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
@@ -46,6 +47,12 @@ public final class SchedulerCommand implements Callable<Integer> {
           + "(default: none in config mode, 7626 in kubernetes mode)")
   Integer managementPort;
 
+  @Option(names = "--tls-dir", paramLabel = "DIR",
+      description = "ca.crt, tls.crt and tls.key (PEM, RSA key; bin/dfcache-certs makes them): "
+          + "the scheduler nodes talk to each other over mutual TLS and admit only nodes with a "
+          + "certificate of that CA (env DFCACHE_TLS_DIR). Daemon traffic is not yet encrypted")
+  Path tlsDir;
+
   @Override
   public Integer call() throws Exception {
     // A node the cluster downed must exit so that its supervisor (systemd, Kubernetes) restarts it.
@@ -60,12 +67,14 @@ public final class SchedulerCommand implements Callable<Integer> {
         .putIfSet("bootstrap", bootstrap == null ? null
             : SchedulerSettings.Bootstrap.parse(bootstrap).name().toLowerCase(java.util.Locale.ROOT))
         .putIfSet("management-port", managementPort)
+        .putIfSet("tls-dir", tlsDir == null ? null : tlsDir.toAbsolutePath().toString())
         .over(ConfigFactory.load());
     SchedulerSettings s = SchedulerSettings.fromConfig(config);
     if (s.bootstrap() == SchedulerSettings.Bootstrap.KUBERNETES && !s.seedNodes().isEmpty()) {
       throw new CommandLine.ParameterException(new CommandLine(this),
           "--seed-nodes and --bootstrap kubernetes exclude each other");
     }
+    ClusterTls.check(s);
     SchedulerNode node = SchedulerNode.start(s, config, null);
     System.out.println("scheduler started grpc=" + node.grpcAddress() + " cluster="
         + node.clusterAddress() + " bootstrap=" + s.bootstrap().name().toLowerCase()

@@ -79,6 +79,9 @@ public final class SchedulerNode implements AutoCloseable {
           .withValue("pekko.management.http.hostname", ConfigValueFactory.fromAnyRef(s.host()))
           .withValue("pekko.management.http.port", ConfigValueFactory.fromAnyRef(management));
     }
+    if (s.clusterTls()) {
+      own = own.withFallback(ClusterTls.artery(java.nio.file.Path.of(s.tlsDir())));
+    }
     Config layered = own.withFallback(ConfigFactory.systemProperties());
     if (kubernetes) {
       layered = layered.withFallback(ConfigFactory.parseResources("scheduler-kubernetes.conf"));

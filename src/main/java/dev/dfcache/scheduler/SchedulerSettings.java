@@ -19,7 +19,8 @@ public record SchedulerSettings(
     Duration askTimeout,
     Bootstrap bootstrap,
     int managementPort,
-    ParentSelection parentSelection) {
+    ParentSelection parentSelection,
+    String tlsDir) {
 
   /**
    * How many parents a download is given at once, and the upload concurrency assumed for a host
@@ -64,24 +65,30 @@ public record SchedulerSettings(
         c.getDuration("ask-timeout"),
         c.hasPath("bootstrap") ? Bootstrap.parse(c.getString("bootstrap")) : Bootstrap.CONFIG,
         c.hasPath("management-port") ? c.getInt("management-port") : 0,
-        new ParentSelection(c.getInt("parent-limit"), c.getInt("default-upload-limit")));
+        new ParentSelection(c.getInt("parent-limit"), c.getInt("default-upload-limit")),
+        c.getString("tls-dir"));
   }
 
   public SchedulerSettings withAddresses(String host, int grpcPort, int clusterPort,
       List<HostPort> seedNodes) {
     return new SchedulerSettings(host, grpcPort, clusterPort, seedNodes, shards, virtualNodes,
-        hostTtl, forgetHostAfter, askTimeout, bootstrap, managementPort, parentSelection);
+        hostTtl, forgetHostAfter, askTimeout, bootstrap, managementPort, parentSelection, tlsDir);
   }
 
   public SchedulerSettings withHostTtl(Duration ttl) {
     return new SchedulerSettings(host, grpcPort, clusterPort, seedNodes, shards, virtualNodes,
-        ttl, forgetHostAfter, askTimeout, bootstrap, managementPort, parentSelection);
+        ttl, forgetHostAfter, askTimeout, bootstrap, managementPort, parentSelection, tlsDir);
   }
 
   /** @param managementPort 0 = no management HTTP (config mode) or 7626 (kubernetes mode) */
   public SchedulerSettings withBootstrap(Bootstrap bootstrap, int managementPort) {
     return new SchedulerSettings(host, grpcPort, clusterPort, seedNodes, shards, virtualNodes,
-        hostTtl, forgetHostAfter, askTimeout, bootstrap, managementPort, parentSelection);
+        hostTtl, forgetHostAfter, askTimeout, bootstrap, managementPort, parentSelection, tlsDir);
+  }
+
+  /** Mutual TLS between the scheduler nodes (Artery), from {@code ca.crt, tls.crt, tls.key}. */
+  public boolean clusterTls() {
+    return !tlsDir.isBlank();
   }
 
   /** The management HTTP port this node serves, or 0 when it serves none. */

@@ -1,0 +1,56 @@
+package dev.dfcache.scheduler;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.dfcache.tls.TlsFiles;
+import java.nio.file.Path;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Mutual TLS between the scheduler nodes: Artery's {@code tls-tcp} transport with Pekko's
+ * RotatingKeysSSLEngineProvider, which reads the PEM files of a {@code --tls-dir} (and reads them
+ * again when they change, as cert-manager renews them). A node presents its certificate and
+ * accepts only nodes whose certificate the same CA signed: a node without one cannot join.
+ */
+final class ClusterTls {
+  private static final Logger log = LoggerFactory.getLogger(ClusterTls.class);
+
+  private ClusterTls() {}
+
+  static Config artery(Path dir) {
+    String engine = "pekko.remote.artery.ssl.rotating-keys-engine.";
+    return ConfigFactory.parseMap(Map.of(
+        "pekko.remote.artery.transport", "tls-tcp",
+        "pekko.remote.artery.ssl.ssl-engine-provider",
+        "org.apache.pekko.remote.artery.tcp.ssl.RotatingKeysSSLEngineProvider",
+        engine + "key-file", dir.resolve(TlsFiles.KEY).toString(),
+        engine + "cert-file", dir.resolve(TlsFiles.CERT).toString(),
+        engine + "ca-cert-file", dir.resolve(TlsFiles.CA).toString()));
+  }
+
+  /**
+   * Fails the start with a clear message when the files are missing or unusable (Artery would
+   * only log it on every connection), or warns that the cluster runs in plaintext.
+   */
+  static void check(SchedulerSettings s) throws Exception {
+    if (!s.clusterTls()) {
+      log.warn("no --tls-dir: the scheduler nodes talk to each other in plaintext, and any host "
+          + "that reaches the cluster port can join; make certificates with bin/dfcache-certs");
+      return;
+    }
+    Path dir = Path.of(s.tlsDir());
+    try {
+      TlsFiles.context(dir);
+      if (!(TlsFiles.privateKey(dir.resolve(TlsFiles.KEY))
+          instanceof java.security.interfaces.RSAPrivateKey)) {
+        throw new IllegalArgumentException(TlsFiles.KEY + " must be an RSA key: Pekko Artery "
+            + "reads no other (bin/dfcache-certs makes RSA keys)");
+      }
+    } catch (Exception e) {
+      throw new IllegalArgumentException("--tls-dir " + dir + ": " + e.getMessage(), e);
+    }
+    log.info("scheduler cluster traffic: mutual TLS with the certificates in {}", dir);
+  }
+}

@@ -1,0 +1,144 @@
+package dev.dfcache.tls;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code dfcache-certs DIR NAME...}: a certificate authority and one certificate per host, with
+ * the JDK alone (keytool; no openssl). Each host gets {@code DIR/NAME/{ca.crt,tls.crt,tls.key}},
+ * the layout of a Kubernetes TLS Secret and of {@code --tls-dir}. The CA's key stays in {@code
+ * DIR/ca.p12} (password in {@code DIR/ca.pass}, both 0600): run the command again with more
+ * names to add hosts signed by the same CA.
+ *
+ * <p>RSA keys: Pekko Artery's PEM-reading TLS provider (RotatingKeysSSLEngineProvider, which the
+ * scheduler cluster uses) loads RSA private keys only; an EC key fails there with "Invalid RSA
+ * private key" (measured with Pekko 1.2.1).
+ */
+@Command(name = "dfcache-certs", mixinStandardHelpOptions = true,
+    description = {
+        "Make a certificate authority (once) and a certificate for each NAME, signed by it, for "
+            + "mutual TLS between dfcache components. NAME is a host name or an IP address; it "
+            + "becomes the certificate's subject (CN) and subject alternative name.",
+        "",
+        "Writes DIR/ca.crt, DIR/ca.p12 + DIR/ca.pass (the CA's key: keep it safe, or offline), "
+            + "and DIR/NAME/ca.crt, DIR/NAME/tls.crt, DIR/NAME/tls.key for each host: hand "
+            + "DIR/NAME to that host's component as --tls-dir, or store it as a Kubernetes "
+            + "Secret (kubectl create secret generic NAME --from-file=DIR/NAME)."},
+    footer = {"", "Example:", "  bin/dfcache-certs /etc/dfcache/pki 10.0.0.5 scheduler-0.dfcache"})
+public final class CertsCommand implements Callable<Integer> {
+  private static final Pattern IP = Pattern.compile("^[0-9.]+$|^[0-9a-fA-F:]+:[0-9a-fA-F:.]*$");
+  private static final Pattern SAFE_NAME = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9.:-]{0,252}$");
+
+  @Parameters(index = "0", paramLabel = "DIR", description = "where the files go")
+  Path dir;
+
+  @Parameters(index = "1..*", arity = "1..*", paramLabel = "NAME",
+      description = "host names or IP addresses, one certificate each")
+  List<String> names;
+
+  @Option(names = "--days", defaultValue = "825", paramLabel = "N",
+      description = "validity of host certificates in days (default 825; the CA: 10 years)")
+  int days;
+
+  @Override
+  public Integer call() throws Exception {
+    for (String name : names) {
+      if (!SAFE_NAME.matcher(name).matches()) {
+        System.err.println("Error: not a host name or IP address: " + name);
+        return 1;
+      }
+    }
+    Files.createDirectories(dir);
+    Path caStore = dir.resolve("ca.p12");
+    Path caPass = dir.resolve("ca.pass");
+    if (!Files.exists(caStore)) {
+      byte[] secret = new byte[24];
+      new SecureRandom().nextBytes(secret);
+      writePrivate(caPass, HexFormat.of().formatHex(secret));
+      keytool("-genkeypair", "-alias", "ca", "-keyalg", "RSA", "-keysize", "2048",
+          "-dname", "CN=dfcache CA", "-ext", "bc:c", "-ext", "ku:c=keyCertSign,cRLSign",
+          "-validity", "3650", "-keystore", caStore.toString(), "-storetype", "PKCS12",
+          "-storepass:file", caPass.toString());
+      Files.setPosixFilePermissions(caStore, PosixFilePermissions.fromString("rw-------"));
+      keytool("-exportcert", "-rfc", "-alias", "ca", "-keystore", caStore.toString(),
+          "-storepass:file", caPass.toString(), "-file", dir.resolve("ca.crt").toString());
+      System.out.println("made the CA: " + dir.resolve("ca.crt"));
+    }
+    for (String name : names) {
+      host(name, caStore, caPass);
+    }
+    return 0;
+  }
+
+  private void host(String name, Path caStore, Path caPass) throws Exception {
+    Path out = Files.createDirectories(dir.resolve(name));
+    Path store = out.resolve("host.p12");
+    Path csr = out.resolve("host.csr");
+    String pass = Files.readString(caPass).strip();
+    try {
+      Files.deleteIfExists(store);
+      keytool("-genkeypair", "-alias", "host", "-keyalg", "RSA", "-keysize", "2048",
+          "-dname", "CN=" + name, "-validity", Integer.toString(days),
+          "-keystore", store.toString(), "-storetype", "PKCS12", "-storepass:file",
+          caPass.toString());
+      keytool("-certreq", "-alias", "host", "-keystore", store.toString(),
+          "-storepass:file", caPass.toString(), "-file", csr.toString());
+      String san = (IP.matcher(name).matches() ? "ip:" : "dns:") + name;
+      keytool("-gencert", "-alias", "ca", "-keystore", caStore.toString(),
+          "-storepass:file", caPass.toString(), "-infile", csr.toString(),
+          "-outfile", out.resolve(TlsFiles.CERT).toString(), "-rfc",
+          "-validity", Integer.toString(days), "-ext", "san=" + san,
+          "-ext", "eku=serverAuth,clientAuth", "-ext", "ku=digitalSignature,keyEncipherment");
+      KeyStore ks = KeyStore.getInstance("PKCS12");
+      try (var in = Files.newInputStream(store)) {
+        ks.load(in, pass.toCharArray());
+      }
+      PrivateKey key = (PrivateKey) ks.getKey("host", pass.toCharArray());
+      writePrivate(out.resolve(TlsFiles.KEY), TlsFiles.pem(key));
+      Files.copy(dir.resolve("ca.crt"), out.resolve(TlsFiles.CA),
+          java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+      System.out.println("made " + out + "/{ca.crt,tls.crt,tls.key} for " + name);
+    } finally {
+      Files.deleteIfExists(store);
+      Files.deleteIfExists(csr);
+    }
+  }
+
+  /** A secret: created 0600 before anything is written into it. */
+  private static void writePrivate(Path file, String text) throws IOException {
+    Files.deleteIfExists(file);
+    Files.createFile(file, PosixFilePermissions.asFileAttribute(
+        PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(file, text);
+  }
+
+  private static void keytool(String... args) throws IOException, InterruptedException {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "keytool").toString());
+    cmd.addAll(List.of(args));
+    cmd.add("-noprompt");
+    Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    String output = new String(p.getInputStream().readAllBytes());
+    if (p.waitFor() != 0) {
+      throw new IOException("keytool " + args[0] + " failed: " + output.strip());
+    }
+  }
+
+  public static int run(String... args) {
+    return new CommandLine(new CertsCommand()).execute(args);
+  }
+}

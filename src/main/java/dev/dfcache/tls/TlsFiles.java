@@ -1,0 +1,102 @@
+package dev.dfcache.tls;
+
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
+import java.security.KeyStore;
+import java.security.PrivateKey;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.security.spec.PKCS8EncodedKeySpec;
+import java.util.Base64;
+import java.util.List;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * A component's TLS identity from a directory laid out like a Kubernetes TLS Secret (and as
+ * {@code bin/dfcache-certs} writes it): {@code ca.crt} (the only authority trusted), {@code
+ * tls.crt} (this host's certificate, chain allowed) and {@code tls.key} (its PKCS#8 private key,
+ * EC or RSA), all PEM. One SSLContext serves both ends of mutual TLS: it presents the host's
+ * certificate and accepts only peers whose certificate the CA signed.
+ */
+public final class TlsFiles {
+  public static final String CA = "ca.crt";
+  public static final String CERT = "tls.crt";
+  public static final String KEY = "tls.key";
+
+  private TlsFiles() {}
+
+  public static SSLContext context(Path dir) throws IOException, GeneralSecurityException {
+    List<Certificate> ca = certificates(dir.resolve(CA));
+    List<Certificate> chain = certificates(dir.resolve(CERT));
+    PrivateKey key = privateKey(dir.resolve(KEY));
+    char[] none = new char[0];
+    KeyStore identity = KeyStore.getInstance("PKCS12");
+    identity.load(null, null);
+    identity.setKeyEntry("host", key, none, chain.toArray(Certificate[]::new));
+    KeyStore trusted = KeyStore.getInstance("PKCS12");
+    trusted.load(null, null);
+    for (int i = 0; i < ca.size(); i++) {
+      trusted.setCertificateEntry("ca-" + i, ca.get(i));
+    }
+    KeyManagerFactory keys = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+    keys.init(identity, none);
+    TrustManagerFactory trust =
+        TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+    trust.init(trusted);
+    SSLContext context = SSLContext.getInstance("TLS");
+    context.init(keys.getKeyManagers(), trust.getTrustManagers(), null);
+    return context;
+  }
+
+  static List<Certificate> certificates(Path pem) throws IOException, GeneralSecurityException {
+    if (!Files.isRegularFile(pem)) {
+      throw new IOException("missing " + pem + " (a PEM certificate)");
+    }
+    List<Certificate> certs = List.copyOf(CertificateFactory.getInstance("X.509")
+        .generateCertificates(new ByteArrayInputStream(Files.readAllBytes(pem))));
+    if (certs.isEmpty()) {
+      throw new IOException("no certificate in " + pem);
+    }
+    return certs;
+  }
+
+  public static PrivateKey privateKey(Path pem) throws IOException, GeneralSecurityException {
+    if (!Files.isRegularFile(pem)) {
+      throw new IOException("missing " + pem + " (a PEM private key)");
+    }
+    String text = Files.readString(pem, StandardCharsets.US_ASCII);
+    int begin = text.indexOf("-----BEGIN PRIVATE KEY-----");
+    int end = text.indexOf("-----END PRIVATE KEY-----");
+    if (begin < 0 || end < begin) {
+      throw new IOException(pem + " holds no PKCS#8 key (-----BEGIN PRIVATE KEY-----); convert "
+          + "it with: openssl pkcs8 -topk8 -nocrypt -in old.key -out " + pem.getFileName());
+    }
+    byte[] der = Base64.getMimeDecoder().decode(
+        text.substring(begin + "-----BEGIN PRIVATE KEY-----".length(), end));
+    PKCS8EncodedKeySpec spec = new PKCS8EncodedKeySpec(der);
+    GeneralSecurityException last = null;
+    for (String algorithm : List.of("EC", "RSA", "Ed25519")) {
+      try {
+        return KeyFactory.getInstance(algorithm).generatePrivate(spec);
+      } catch (GeneralSecurityException e) {
+        last = e;
+      }
+    }
+    throw new GeneralSecurityException(pem + ": not an EC, RSA or Ed25519 key", last);
+  }
+
+  /** PEM text of a PKCS#8 private key. */
+  static String pem(PrivateKey key) {
+    return "-----BEGIN PRIVATE KEY-----\n"
+        + Base64.getMimeEncoder(64, "\n".getBytes(StandardCharsets.US_ASCII))
+            .encodeToString(key.getEncoded())
+        + "\n-----END PRIVATE KEY-----\n";
+  }
+}
