@@ -43,6 +43,12 @@ public final class DaemonCommand implements Callable<Integer> {
           + "allowed-export-dirs (none by default). Off: that port is the peer API only")
   Boolean legacyTcpLocalApi;
 
+  @Option(names = "--tls-dir", paramLabel = "DIR",
+      description = "ca.crt, tls.crt, tls.key (bin/dfcache-certs): call the schedulers over "
+          + "mutual TLS (env DFCACHE_TLS_DIR; with --standalone its scheduler uses them too). "
+          + "Daemon-to-daemon traffic is not yet encrypted")
+  Path tlsDir;
+
   @Option(names = "--grpc-port", paramLabel = "PORT", description = "gRPC port (default 65000)")
   Integer grpcPort;
 
@@ -102,6 +108,7 @@ public final class DaemonCommand implements Callable<Integer> {
         .putIfSet("socket-mode", socketMode)
         .putIfSet("socket-group", socketGroup)
         .putIfSet("legacy-tcp-local-api", legacyTcpLocalApi)
+        .putIfSet("tls-dir", tlsDir == null ? null : tlsDir.toAbsolutePath().toString())
         .putIfSet("grpc-port", grpcPort)
         .putIfSet("upload-port", uploadPort)
         .putIfSet("data-dir", dataDir == null ? null : dataDir.toAbsolutePath().toString())

@@ -69,7 +69,8 @@ public final class DaemonNode implements AutoCloseable {
     SchedulerNode scheduler = null;
     if (standalone) {
       SchedulerSettings ss = SchedulerSettings.fromConfig(config)
-          .withAddresses("127.0.0.1", 0, 0, List.of());
+          .withAddresses("127.0.0.1", 0, 0, List.of())
+          .withTlsDir(s.tlsDir());
       scheduler = SchedulerNode.start(ss, config, null);
       scheduler.whenUp().toCompletableFuture().get(30, TimeUnit.SECONDS);
       s = s.withNetwork(s.host(), s.grpcPort(), s.uploadPort(), s.dataDir(),
@@ -83,8 +84,8 @@ public final class DaemonNode implements AutoCloseable {
           .lookup(DispatcherSelector.fromConfig("dfcache.blocking-io-dispatcher"));
       PeerEndpoint self = new PeerEndpoint(s.effectiveHostId(), s.host(), s.grpcPort(),
           s.uploadPort(), InetAddress.getLocalHost().getHostName(), s.idc(), s.location());
-      SchedulerGateway gateway =
-          new SchedulerGateway(s.schedulers(), s.schedulerCallTimeout(), self);
+      SchedulerGateway gateway = new SchedulerGateway(s.schedulers(), s.schedulerCallTimeout(),
+          self, schedulerChannels(s));
       Channels peerChannels = new Channels();
       DaemonMetrics metrics = new DaemonMetrics(() -> store.all().size(), store::usedBytes);
       UploadServer uploads = new UploadServer(store::servable, metrics,
@@ -149,6 +150,23 @@ public final class DaemonNode implements AutoCloseable {
         scheduler.close();
       }
       throw e;
+    }
+  }
+
+  /** Mutual TLS to the schedulers with a --tls-dir; plaintext (and a warning) without. */
+  private static Channels schedulerChannels(DaemonSettings s) throws Exception {
+    if (s.tlsDir().isBlank()) {
+      log.warn("no --tls-dir: calls to the schedulers are plaintext and unauthenticated; make "
+          + "certificates with bin/dfcache-certs");
+      return new Channels();
+    }
+    try {
+      Channels tls = new Channels(dev.dfcache.tls.TlsFiles.grpcClient(Path.of(s.tlsDir())));
+      log.info("calls to the schedulers: mutual TLS with the certificates in {} (daemon-to-daemon"
+          + " traffic is not yet encrypted)", s.tlsDir());
+      return tls;
+    } catch (Exception e) {
+      throw new IllegalArgumentException("--tls-dir " + s.tlsDir() + ": " + e.getMessage(), e);
     }
   }
 

@@ -40,7 +40,8 @@ public record DaemonSettings(
     String idc,
     String location,
     LocalSocket localSocket,
-    boolean legacyTcpLocalApi) {
+    boolean legacyTcpLocalApi,
+    String tlsDir) {
 
   /** The local API's unix socket: its path, mode (octal) and group ("" = the daemon's). */
   public record LocalSocket(Path path, String mode, String group) {}
@@ -81,7 +82,8 @@ public record DaemonSettings(
         c.getString("location"),
         new LocalSocket(Path.of(c.getString("socket")), c.getString("socket-mode"),
             c.getString("socket-group")),
-        c.getBoolean("legacy-tcp-local-api"));
+        c.getBoolean("legacy-tcp-local-api"),
+        c.getString("tls-dir"));
   }
 
   public DaemonSettings withNetwork(String host, int grpcPort, int uploadPort, Path dataDir,
@@ -92,7 +94,7 @@ public record DaemonSettings(
         downloadLimit, maxConcurrentUploads, maxUploadsPerTask, uploadSocketBuffer, fsync,
         storeQuota, gcInterval, gcHighWatermark,
         gcLowWatermark, uploadIdleTimeout, allowedImportDirs, allowedExportDirs, pieceTimeout, idc,
-        location, localSocket, legacyTcpLocalApi);
+        location, localSocket, legacyTcpLocalApi, tlsDir);
   }
 
   /** The id this host announces under: configured, or "ip-grpcport" (stable across restarts). */

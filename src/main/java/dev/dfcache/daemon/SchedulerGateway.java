@@ -43,7 +43,7 @@ public final class SchedulerGateway implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SchedulerGateway.class);
 
   private final List<HostPort> schedulers;
-  private final Channels channels = new Channels();
+  private final Channels channels;
   private final AtomicInteger current = new AtomicInteger();
   private final Duration callTimeout;
   private final PeerEndpoint self;
@@ -54,6 +54,13 @@ public final class SchedulerGateway implements AutoCloseable {
   private static final long SETTLING_NANOS = TimeUnit.SECONDS.toNanos(15);
 
   public SchedulerGateway(List<HostPort> schedulers, Duration callTimeout, PeerEndpoint self) {
+    this(schedulers, callTimeout, self, new Channels());
+  }
+
+  /** @param channels plaintext, or mutual TLS with the daemon's certificate */
+  public SchedulerGateway(List<HostPort> schedulers, Duration callTimeout, PeerEndpoint self,
+      Channels channels) {
+    this.channels = channels;
     if (schedulers.isEmpty()) {
       throw new IllegalArgumentException("at least one scheduler address is needed");
     }

@@ -8,9 +8,20 @@ import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
-/** Plaintext HTTP/2 channels to dfcache servers, one per address, reused. */
+/** HTTP/2 channels to dfcache servers, one per address, reused: plaintext or mutual TLS. */
 public final class Channels implements AutoCloseable {
   private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
+  /** null = plaintext. */
+  private final io.grpc.netty.shaded.io.netty.handler.ssl.SslContext tls;
+
+  public Channels() {
+    this(null);
+  }
+
+  /** @param tls a client context (TlsFiles.grpcClient), or null for plaintext */
+  public Channels(io.grpc.netty.shaded.io.netty.handler.ssl.SslContext tls) {
+    this.tls = tls;
+  }
 
   /**
    * A new channel. It offers only the identity encoding: pekko-grpc gzips every response for a
@@ -20,16 +31,22 @@ public final class Channels implements AutoCloseable {
     return configure(NettyChannelBuilder.forAddress(address.host(), address.port())).build();
   }
 
-  /** What every dfcache channel has: plaintext, identity encoding only, 64 MiB messages. */
+  /** What every plaintext dfcache channel has. */
   static NettyChannelBuilder configure(NettyChannelBuilder builder) {
+    return withDefaults(builder).usePlaintext();
+  }
+
+  /** What every dfcache channel has: identity encoding only, 64 MiB messages. */
+  private static NettyChannelBuilder withDefaults(NettyChannelBuilder builder) {
     return builder
-        .usePlaintext()
         .decompressorRegistry(DecompressorRegistry.emptyInstance().with(Codec.Identity.NONE, false))
         .maxInboundMessageSize(64 * 1024 * 1024);
   }
 
   public ManagedChannel get(HostPort address) {
-    return channels.computeIfAbsent(address.toString(), k -> open(address));
+    return channels.computeIfAbsent(address.toString(), k -> tls == null ? open(address)
+        : withDefaults(NettyChannelBuilder.forAddress(address.host(), address.port()))
+            .sslContext(tls).build());
   }
 
   /** A channel to a daemon's local API on its unix socket (tests, bench), reused. */

@@ -9,10 +9,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Mutual TLS between the scheduler nodes: Artery's {@code tls-tcp} transport with Pekko's
+ * Mutual TLS for a scheduler node: between the nodes, Artery's {@code tls-tcp} transport with Pekko's
  * RotatingKeysSSLEngineProvider, which reads the PEM files of a {@code --tls-dir} (and reads them
  * again when they change, as cert-manager renews them). A node presents its certificate and
- * accepts only nodes whose certificate the same CA signed: a node without one cannot join.
+ * accepts only nodes whose certificate the same CA signed: a node without one cannot join. On
+ * the gRPC port, HTTPS (HTTP/2 by ALPN) that accepts only daemons with such a certificate.
  */
 final class ClusterTls {
   private static final Logger log = LoggerFactory.getLogger(ClusterTls.class);
@@ -31,13 +32,30 @@ final class ClusterTls {
   }
 
   /**
+   * The gRPC port over TLS that needs a client certificate of the CA: daemons present theirs,
+   * anyone else is refused in the handshake. Everything on the port needs one, /metrics and
+   * /healthz included (probes use the management port; Prometheus scrapes with a certificate).
+   */
+  static org.apache.pekko.http.javadsl.HttpsConnectionContext grpcServer(Path dir)
+      throws Exception {
+    javax.net.ssl.SSLContext context = TlsFiles.context(dir);
+    return org.apache.pekko.http.javadsl.ConnectionContext.httpsServer(() -> {
+      javax.net.ssl.SSLEngine engine = context.createSSLEngine();
+      engine.setUseClientMode(false);
+      engine.setNeedClientAuth(true);
+      return engine;
+    });
+  }
+
+  /**
    * Fails the start with a clear message when the files are missing or unusable (Artery would
    * only log it on every connection), or warns that the cluster runs in plaintext.
    */
   static void check(SchedulerSettings s) throws Exception {
-    if (!s.clusterTls()) {
-      log.warn("no --tls-dir: the scheduler nodes talk to each other in plaintext, and any host "
-          + "that reaches the cluster port can join; make certificates with bin/dfcache-certs");
+    if (!s.tls()) {
+      log.warn("no --tls-dir: the scheduler nodes and the daemons talk to it in plaintext, and "
+          + "any host that reaches the cluster port can join; make certificates with "
+          + "bin/dfcache-certs");
       return;
     }
     Path dir = Path.of(s.tlsDir());
@@ -51,6 +69,6 @@ final class ClusterTls {
     } catch (Exception e) {
       throw new IllegalArgumentException("--tls-dir " + dir + ": " + e.getMessage(), e);
     }
-    log.info("scheduler cluster traffic: mutual TLS with the certificates in {}", dir);
+    log.info("scheduler cluster and gRPC traffic: mutual TLS with the certificates in {}", dir);
   }
 }

@@ -49,8 +49,8 @@ public final class SchedulerCommand implements Callable<Integer> {
 
   @Option(names = "--tls-dir", paramLabel = "DIR",
       description = "ca.crt, tls.crt and tls.key (PEM, RSA key; bin/dfcache-certs makes them): "
-          + "the scheduler nodes talk to each other over mutual TLS and admit only nodes with a "
-          + "certificate of that CA (env DFCACHE_TLS_DIR). Daemon traffic is not yet encrypted")
+          + "the scheduler nodes talk to each other, and daemons to them, over mutual TLS; only "
+          + "certificates of that CA are admitted (env DFCACHE_TLS_DIR)")
   Path tlsDir;
 
   @Override

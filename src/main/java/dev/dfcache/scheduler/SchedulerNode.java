@@ -79,7 +79,7 @@ public final class SchedulerNode implements AutoCloseable {
           .withValue("pekko.management.http.hostname", ConfigValueFactory.fromAnyRef(s.host()))
           .withValue("pekko.management.http.port", ConfigValueFactory.fromAnyRef(management));
     }
-    if (s.clusterTls()) {
+    if (s.tls()) {
       own = own.withFallback(ClusterTls.artery(java.nio.file.Path.of(s.tlsDir())));
     }
     Config layered = own.withFallback(ConfigFactory.systemProperties());
@@ -130,8 +130,12 @@ public final class SchedulerNode implements AutoCloseable {
                   SchedulerHandlerFactory.partial(service, Scheduler.name, system),
                   PeerSchedulerHandlerFactory.partial(service, PeerScheduler.name, system)),
               Set.of("/scheduler.Scheduler/ReportPieceResult"), system));
-      ServerBinding binding = Http.get(system)
-          .newServerAt(s.host(), s.grpcPort())
+      org.apache.pekko.http.javadsl.ServerBuilder server =
+          Http.get(system).newServerAt(s.host(), s.grpcPort());
+      if (s.tls()) {
+        server = server.enableHttps(ClusterTls.grpcServer(java.nio.file.Path.of(s.tlsDir())));
+      }
+      ServerBinding binding = server
           .bind((Function<HttpRequest, CompletionStage<HttpResponse>>)
               request -> route(request, grpc, metrics, health, cluster))
           .toCompletableFuture()

@@ -86,8 +86,16 @@ public record SchedulerSettings(
         hostTtl, forgetHostAfter, askTimeout, bootstrap, managementPort, parentSelection, tlsDir);
   }
 
-  /** Mutual TLS between the scheduler nodes (Artery), from {@code ca.crt, tls.crt, tls.key}. */
-  public boolean clusterTls() {
+  public SchedulerSettings withTlsDir(String dir) {
+    return new SchedulerSettings(host, grpcPort, clusterPort, seedNodes, shards, virtualNodes,
+        hostTtl, forgetHostAfter, askTimeout, bootstrap, managementPort, parentSelection, dir);
+  }
+
+  /**
+   * Mutual TLS, from {@code ca.crt, tls.crt, tls.key} in {@link #tlsDir}: between the scheduler
+   * nodes (Artery) and on the gRPC port (daemons).
+   */
+  public boolean tls() {
     return !tlsDir.isBlank();
   }
 

@@ -32,7 +32,10 @@ public final class TlsFiles {
 
   private TlsFiles() {}
 
-  public static SSLContext context(Path dir) throws IOException, GeneralSecurityException {
+  /** What one end of mutual TLS needs: its own key and certificate, and the CA it trusts. */
+  public record Identity(KeyManagerFactory keys, TrustManagerFactory trust) {}
+
+  public static Identity load(Path dir) throws IOException, GeneralSecurityException {
     List<Certificate> ca = certificates(dir.resolve(CA));
     List<Certificate> chain = certificates(dir.resolve(CERT));
     PrivateKey key = privateKey(dir.resolve(KEY));
@@ -50,9 +53,30 @@ public final class TlsFiles {
     TrustManagerFactory trust =
         TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     trust.init(trusted);
+    return new Identity(keys, trust);
+  }
+
+  /** For servers (pekko-http) and plain JDK clients. */
+  public static SSLContext context(Path dir) throws IOException, GeneralSecurityException {
+    Identity id = load(dir);
     SSLContext context = SSLContext.getInstance("TLS");
-    context.init(keys.getKeyManagers(), trust.getTrustManagers(), null);
+    context.init(id.keys().getKeyManagers(), id.trust().getTrustManagers(), null);
     return context;
+  }
+
+  /**
+   * For grpc-java clients: HTTP/2 by ALPN, our certificate on request, and the server's checked
+   * against the CA and against the name (or IP) the channel dials.
+   */
+  public static io.grpc.netty.shaded.io.netty.handler.ssl.SslContext grpcClient(Path dir)
+      throws IOException, GeneralSecurityException {
+    Identity id = load(dir);
+    return io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.configure(
+            io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder.forClient(),
+            io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider.JDK)
+        .keyManager(id.keys())
+        .trustManager(id.trust())
+        .build();
   }
 
   static List<Certificate> certificates(Path pem) throws IOException, GeneralSecurityException {

@@ -20,8 +20,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Scheduler nodes started with --tls-dir form their cluster over mutual TLS (Artery tls-tcp);
- * a node without a certificate, or with one from another CA, never joins it.
+ * Mutual TLS with --tls-dir: scheduler nodes form their cluster over Artery tls-tcp (a node
+ * without a certificate of the CA never joins), and daemons call them over HTTPS with client
+ * certificates (nobody else gets an answer). Certificates come from the certs command.
  */
 class ClusterTlsIT {
   LocalCluster cluster;
@@ -54,14 +55,16 @@ class ClusterTlsIT {
         clusterPort);
   }
 
-  static double members(Proc scheduler) throws Exception {
-    String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
-            "http://127.0.0.1:" + scheduler.grpcPort + "/metrics")).build(),
+  /** Cluster members as a TLS node sees them (its port needs a client certificate). */
+  double members(Proc scheduler) throws Exception {
+    String body = HttpClient.newBuilder().sslContext(TlsFiles.context(pki.resolve("127.0.0.1")))
+        .build().send(HttpRequest.newBuilder(URI.create(
+            "https://127.0.0.1:" + scheduler.grpcPort + "/metrics")).build(),
         HttpResponse.BodyHandlers.ofString()).body();
     return PrometheusText.parse(body).value("dfcache_scheduler_cluster_members");
   }
 
-  static void awaitMembers(Proc scheduler, double n) throws Exception {
+  void awaitMembers(Proc scheduler, double n) throws Exception {
     long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
     while (members(scheduler) != n) {
       assertTrue(System.nanoTime() < deadline, scheduler.name + " never saw " + n + " members");
@@ -99,5 +102,73 @@ class ClusterTlsIT {
       return logs.filter(p -> p.getFileName().toString().startsWith(name + "-"))
           .max(java.util.Comparator.comparing(p -> p.toFile().lastModified())).orElseThrow();
     }
+  }
+
+  /**
+   * A daemon calls its scheduler over mutual TLS (import on one daemon, export on another); a
+   * plaintext client, a client of another CA and a client without a certificate get nothing.
+   */
+  @Test
+  void daemonsReachTheirSchedulerOverMutualTlsAndNobodyElseDoes() throws Exception {
+    Path ours = pki.resolve("127.0.0.1");
+    int[] ports = LocalCluster.reservePorts(2);
+    Proc scheduler = cluster.process("tls-scheduler", List.of(), List.of("scheduler", "--host",
+        "127.0.0.1", "--grpc-port", "" + ports[0], "--cluster-port", "" + ports[1],
+        "--tls-dir", ours.toString()), Map.of(), "scheduler up", ports[0], ports[1]);
+    Proc a = daemon("tls-a", scheduler, ours);
+    Proc b = daemon("tls-b", scheduler, ours);
+    byte[] data = new byte[9 * 1024 * 1024 + 5];
+    new java.util.Random(5).nextBytes(data);
+    Path in = Files.write(cluster.work().resolve("tls-in"), data);
+    Path out = cluster.work().resolve("tls-out");
+    assertEquals(0, LocalCluster.cli(a, "import", "-i", "over-tls", in.toString()).exit());
+    LocalCluster.CliResult exported =
+        LocalCluster.cli(b, "export", "-i", "over-tls", "-O", out.toString());
+    assertEquals(0, exported.exit(), exported.toString());
+    assertTrue(java.util.Arrays.equals(data, Files.readAllBytes(out)));
+
+    dev.dfcache.common.HostPort at = new dev.dfcache.common.HostPort("127.0.0.1", ports[0]);
+    var stat = dev.dfcache.api.scheduler.StatTaskRequest.newBuilder().setTaskId("f".repeat(64))
+        .build();
+    Duration call = Duration.ofSeconds(10);
+    try (dev.dfcache.rpc.Channels plain = new dev.dfcache.rpc.Channels();
+        dev.dfcache.rpc.Channels theirs = new dev.dfcache.rpc.Channels(
+            TlsFiles.grpcClient(foreign.resolve("127.0.0.1")));
+        dev.dfcache.rpc.Channels mine = new dev.dfcache.rpc.Channels(TlsFiles.grpcClient(ours))) {
+      for (dev.dfcache.rpc.Channels refused : List.of(plain, theirs)) {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class,
+            () -> dev.dfcache.rpc.SchedulerRpc.STAT_TASK.call(refused.get(at), stat, call));
+        assertEquals(io.grpc.Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.toString());
+      }
+      var unknown = org.junit.jupiter.api.Assertions.assertThrows(
+          io.grpc.StatusRuntimeException.class,
+          () -> dev.dfcache.rpc.SchedulerRpc.STAT_TASK.call(mine.get(at), stat, call));
+      assertTrue(unknown.getStatus().getDescription().startsWith("[1404]"), unknown.toString());
+    }
+    // no client certificate: refused in the handshake, /metrics included
+    javax.net.ssl.TrustManagerFactory trustOnly = TlsFiles.load(ours).trust();
+    javax.net.ssl.SSLContext anonymous = javax.net.ssl.SSLContext.getInstance("TLS");
+    anonymous.init(null, trustOnly.getTrustManagers(), null);
+    URI metrics = URI.create("https://127.0.0.1:" + ports[0] + "/metrics");
+    org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+        () -> HttpClient.newBuilder().sslContext(anonymous).build().send(
+            HttpRequest.newBuilder(metrics).build(), HttpResponse.BodyHandlers.ofString()));
+    HttpResponse<String> scraped = HttpClient.newBuilder().sslContext(TlsFiles.context(ours))
+        .build().send(HttpRequest.newBuilder(metrics).build(),
+            HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, scraped.statusCode());
+    assertTrue(Files.readString(a.log).contains("calls to the schedulers: mutual TLS"));
+  }
+
+  Proc daemon(String name, Proc scheduler, Path tls) throws Exception {
+    int grpc = LocalCluster.freePort();
+    int upload = LocalCluster.freePort();
+    Path sockets = Files.createDirectories(cluster.work().resolve("sockets"));
+    return cluster.process(name, List.of(), List.of("dfdaemon", "--host", "127.0.0.1",
+            "--grpc-port", "" + grpc, "--upload-port", "" + upload,
+            "--data-dir", cluster.work().resolve(name).toString(),
+            "--schedulers", "127.0.0.1:" + scheduler.grpcPort,
+            "--socket", sockets.resolve(name + ".sock").toString(), "--tls-dir", tls.toString()),
+        Map.of(), "dfdaemon ready", grpc, upload);
   }
 }
