@@ -23,4 +23,6 @@ record DaemonEnv(
     TokenBucket downloadLimit,
     /** the bytes of pieces all downloads of this daemon hold in memory at once */
     InflightBudget inflight,
-    UploadServer uploads) {}
+    UploadServer uploads,
+    /** mutual TLS with the other daemons (piece downloads too); null = plaintext */
+    dev.dfcache.tls.PeerTls peerTls) {}

@@ -5,6 +5,7 @@ import dev.dfcache.access.Caller;
 import dev.dfcache.access.PathScope;
 import dev.dfcache.api.dfdaemon.DaemonHandlerFactory;
 import dev.dfcache.localapi.LocalSocketServer;
+import dev.dfcache.tls.PeerTls;
 import java.nio.file.Path;
 import dev.dfcache.rpc.WholeRequests;
 import com.typesafe.config.ConfigFactory;
@@ -86,13 +87,15 @@ public final class DaemonNode implements AutoCloseable {
           s.uploadPort(), InetAddress.getLocalHost().getHostName(), s.idc(), s.location());
       SchedulerGateway gateway = new SchedulerGateway(s.schedulers(), s.schedulerCallTimeout(),
           self, schedulerChannels(s));
-      Channels peerChannels = new Channels();
+      PeerTls peerTls = s.tlsDir().isBlank() ? null : PeerTls.load(Path.of(s.tlsDir()));
+      Channels peerChannels = new Channels(peerTls == null ? null : peerTls.grpcClient());
       DaemonMetrics metrics = new DaemonMetrics(() -> store.all().size(), store::usedBytes);
       UploadServer uploads = new UploadServer(store::servable, metrics,
-          TokenBucket.forLimit(s.uploadLimit()), s.maxConcurrentUploads(), s.maxUploadsPerTask());
+          TokenBucket.forLimit(s.uploadLimit()), s.maxConcurrentUploads(), s.maxUploadsPerTask(),
+          peerTls != null);
       DaemonEnv env = new DaemonEnv(system, s, store, gateway, peerChannels, blocking, self,
           metrics, TokenBucket.forLimit(s.downloadLimit()),
-          new InflightBudget(s.maxInflightBytes()), uploads);
+          new InflightBudget(s.maxInflightBytes()), uploads, peerTls);
       // A downloader that stops reading must not hold an upload slot for long.
       // A small send buffer: the kernel would otherwise take a whole piece at once (autotuned
       // buffers reach 4 MiB) and the upload would count as finished long before the peer has
@@ -101,9 +104,12 @@ public final class DaemonNode implements AutoCloseable {
       ServerSettings uploadSettings = ServerSettings.create(ConfigFactory.parseMap(Map.of(
               "pekko.http.server.idle-timeout", s.uploadIdleTimeout().toMillis() + "ms",
               "pekko.http.server.socket-options.so-send-buffer-size",
-              Long.toString(s.uploadSocketBuffer())))
+              Long.toString(s.uploadSocketBuffer()),
+              // with TLS, piece requests are served only when a peer certificate came along
+              "pekko.http.server.parsing.ssl-session-attribute", "on"))
           .withFallback(config));
-      ServerBinding upload = Http.get(system).newServerAt(s.host(), s.uploadPort())
+      ServerBinding upload = https(Http.get(system).newServerAt(s.host(), s.uploadPort()),
+              peerTls == null ? null : peerTls.uploadServer())
           .withSettings(uploadSettings)
           .bind(uploads::apply)
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
@@ -116,7 +122,8 @@ public final class DaemonNode implements AutoCloseable {
       LocalApi.Access tcpAccess = new LocalApi.Access(Caller.self(),
           PathScope.within(importDirs), PathScope.within(exportDirs));
       DaemonService service = new DaemonService(env, localApi, tcpAccess);
-      ServerBinding grpc = Http.get(system).newServerAt(s.host(), s.grpcPort())
+      ServerBinding grpc = https(Http.get(system).newServerAt(s.host(), s.grpcPort()),
+              peerTls == null ? null : peerTls.grpcServer())
           .withSettings(ServerSettings.create(ConfigFactory.parseMap(Map.of(
                   "pekko.http.server.remote-address-attribute", "on"))
               .withFallback(config)))
@@ -153,17 +160,23 @@ public final class DaemonNode implements AutoCloseable {
     }
   }
 
+  private static org.apache.pekko.http.javadsl.ServerBuilder https(
+      org.apache.pekko.http.javadsl.ServerBuilder server,
+      org.apache.pekko.http.javadsl.HttpsConnectionContext tls) {
+    return tls == null ? server : server.enableHttps(tls);
+  }
+
   /** Mutual TLS to the schedulers with a --tls-dir; plaintext (and a warning) without. */
   private static Channels schedulerChannels(DaemonSettings s) throws Exception {
     if (s.tlsDir().isBlank()) {
-      log.warn("no --tls-dir: calls to the schedulers are plaintext and unauthenticated; make "
-          + "certificates with bin/dfcache-certs");
+      log.warn("no --tls-dir: calls to the schedulers, the peer API and piece uploads are "
+          + "plaintext and unauthenticated; make certificates with bin/dfcache-certs");
       return new Channels();
     }
     try {
       Channels tls = new Channels(dev.dfcache.tls.TlsFiles.grpcClient(Path.of(s.tlsDir())));
-      log.info("calls to the schedulers: mutual TLS with the certificates in {} (daemon-to-daemon"
-          + " traffic is not yet encrypted)", s.tlsDir());
+      log.info("calls to the schedulers, peer API and piece uploads: mutual TLS with the "
+          + "certificates in {}", s.tlsDir());
       return tls;
     } catch (Exception e) {
       throw new IllegalArgumentException("--tls-dir " + s.tlsDir() + ": " + e.getMessage(), e);

@@ -43,10 +43,13 @@ final class PieceFetcher {
   CompletableFuture<Boolean> fetch(String uploadAddress, String parentId, long start,
       PartialTask.IncomingPiece incoming, BooleanSupplier cancelled) {
     long last = start + incoming.expectedSize() - 1;
-    return Http.get(env.system()).singleRequest(HttpRequest
-            .GET("http://" + uploadAddress + "/download/" + taskId.substring(0, 3) + "/"
-                + taskId + "?peerId=" + env.self().id())
-            .addHeader(RawHeader.create("Range", "bytes=" + start + "-" + last)))
+    HttpRequest request = HttpRequest
+        .GET((env.peerTls() == null ? "http://" : "https://") + uploadAddress + "/download/"
+            + taskId.substring(0, 3) + "/" + taskId + "?peerId=" + env.self().id())
+        .addHeader(RawHeader.create("Range", "bytes=" + start + "-" + last));
+    Http http = Http.get(env.system());
+    return (env.peerTls() == null ? http.singleRequest(request)
+            : http.singleRequest(request, env.peerTls().pieceClient()))
         .thenCompose(response -> receive(response, parentId, incoming, cancelled))
         .toCompletableFuture()
         .orTimeout(env.settings().pieceTimeout().toMillis(), TimeUnit.MILLISECONDS);

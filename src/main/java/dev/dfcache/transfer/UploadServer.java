@@ -40,6 +40,7 @@ public final class UploadServer implements Function<HttpRequest, CompletionStage
   private final TokenBucket uploadLimit;
   private final int maxConcurrentUploads;
   private final UploadSlots slots;
+  private final boolean peersOnly;
   /** A response whose body has not started by then was never sent (see body()). */
   static final long UNSENT_RELEASE_MS = 10_000;
 
@@ -51,6 +52,14 @@ public final class UploadServer implements Function<HttpRequest, CompletionStage
    */
   public UploadServer(Function<String, Optional<ServableTask>> tasks, DaemonMetrics metrics,
       TokenBucket uploadLimit, int maxConcurrentUploads, int maxUploadsPerTask) {
+    this(tasks, metrics, uploadLimit, maxConcurrentUploads, maxUploadsPerTask, false);
+  }
+
+  /** @param peersOnly piece downloads need a client certificate of the CA (mutual TLS) */
+  public UploadServer(Function<String, Optional<ServableTask>> tasks, DaemonMetrics metrics,
+      TokenBucket uploadLimit, int maxConcurrentUploads, int maxUploadsPerTask,
+      boolean peersOnly) {
+    this.peersOnly = peersOnly;
     this.tasks = tasks;
     this.metrics = metrics;
     this.uploadLimit = uploadLimit;
@@ -84,6 +93,10 @@ public final class UploadServer implements Function<HttpRequest, CompletionStage
     }
     if (path.equals("/healthz")) {
       return HttpResponse.create().withEntity("ok\n");
+    }
+    if (peersOnly && !dev.dfcache.tls.PeerTls.presentedCertificate(request)) {
+      return error(StatusCodes.FORBIDDEN, "pieces are served to peers with a certificate of the "
+          + "cluster's CA only");
     }
     Matcher m = PATH.matcher(path);
     if (!m.matches()) {

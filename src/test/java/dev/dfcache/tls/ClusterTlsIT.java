@@ -105,8 +105,9 @@ class ClusterTlsIT {
   }
 
   /**
-   * A daemon calls its scheduler over mutual TLS (import on one daemon, export on another); a
-   * plaintext client, a client of another CA and a client without a certificate get nothing.
+   * Daemons call their scheduler, each other's peer API and upload servers over mutual TLS
+   * (import on one daemon, export on another); a plaintext client, a client of another CA and a
+   * client without a certificate get nothing (but probes still reach /healthz).
    */
   @Test
   void daemonsReachTheirSchedulerOverMutualTlsAndNobodyElseDoes() throws Exception {
@@ -157,7 +158,41 @@ class ClusterTlsIT {
         .build().send(HttpRequest.newBuilder(metrics).build(),
             HttpResponse.BodyHandlers.ofString());
     assertEquals(200, scraped.statusCode());
-    assertTrue(Files.readString(a.log).contains("calls to the schedulers: mutual TLS"));
+    assertTrue(Files.readString(a.log).contains("piece uploads: mutual TLS"));
+
+    // daemon to daemon: b's export fetched a's pieces over TLS; nobody without a certificate may
+    String taskId = dev.dfcache.common.TaskIds.taskId(
+        dev.dfcache.common.TaskIds.urlForCid("over-tls"),
+        dev.dfcache.api.common.UrlMeta.getDefaultInstance());
+    URI piece = URI.create("https://127.0.0.1:" + a.uploadPort() + "/download/"
+        + taskId.substring(0, 3) + "/" + taskId + "?peerId=x");
+    HttpClient noCert = HttpClient.newBuilder().sslContext(anonymous).build();
+    assertEquals(403, noCert.send(HttpRequest.newBuilder(piece).header("Range", "bytes=0-9")
+        .build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+    assertEquals(200, noCert.send(HttpRequest.newBuilder(URI.create("https://127.0.0.1:"
+        + a.uploadPort() + "/healthz")).build(), HttpResponse.BodyHandlers.ofString())
+        .statusCode(), "probes need no certificate");
+    HttpClient withCert = HttpClient.newBuilder().sslContext(TlsFiles.context(ours)).build();
+    assertEquals(206, withCert.send(HttpRequest.newBuilder(piece).header("Range", "bytes=0-9")
+        .build(), HttpResponse.BodyHandlers.ofByteArray()).statusCode());
+    org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+        () -> HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+            + a.uploadPort() + "/healthz")).build(), HttpResponse.BodyHandlers.ofString()));
+    dev.dfcache.common.HostPort peer = new dev.dfcache.common.HostPort("127.0.0.1", a.grpcPort);
+    var pieces = dev.dfcache.api.common.PieceTaskRequest.newBuilder().setTaskId(taskId).build();
+    try (dev.dfcache.rpc.Channels plain = new dev.dfcache.rpc.Channels();
+        dev.dfcache.rpc.Channels theirs = new dev.dfcache.rpc.Channels(
+            PeerTls.load(foreign.resolve("127.0.0.1")).grpcClient());
+        dev.dfcache.rpc.Channels mine = new dev.dfcache.rpc.Channels(
+            PeerTls.load(ours).grpcClient())) {
+      for (dev.dfcache.rpc.Channels refused : List.of(plain, theirs)) {
+        var e = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class,
+            () -> dev.dfcache.rpc.DaemonRpc.GET_PIECE_TASKS.call(refused.get(peer), pieces, call));
+        assertEquals(io.grpc.Status.Code.UNAVAILABLE, e.getStatus().getCode(), e.toString());
+      }
+      assertEquals(3, dev.dfcache.rpc.DaemonRpc.GET_PIECE_TASKS.call(mine.get(peer), pieces, call)
+          .getPieceInfosCount());
+    }
   }
 
   Proc daemon(String name, Proc scheduler, Path tls) throws Exception {

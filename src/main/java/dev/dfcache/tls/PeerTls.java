@@ -1,0 +1,159 @@
+package dev.dfcache.tls;
+
+import java.net.Socket;
+import java.nio.file.Path;
+import java.security.cert.CertificateException;
+import java.security.cert.X509Certificate;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import javax.net.ssl.TrustManager;
+import javax.net.ssl.X509ExtendedTrustManager;
+import javax.net.ssl.X509TrustManager;
+import org.apache.pekko.http.javadsl.ConnectionContext;
+import org.apache.pekko.http.javadsl.HttpsConnectionContext;
+import org.apache.pekko.http.javadsl.model.AttributeKeys;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+
+/**
+ * Mutual TLS between daemons (the peer gRPC API and piece uploads), from a {@code --tls-dir}.
+ *
+ * <p>A peer is authenticated by its certificate's CA, not by the address it is dialled at:
+ * daemons find each other by the addresses the scheduler hands out (pod IPs that change), and
+ * every piece is checked against its SHA-256 anyway. Calls to schedulers keep the host name
+ * check (they are dialled by the names in their certificates).
+ */
+public final class PeerTls {
+  private final SSLContext server;
+  private final SSLContext client;
+  private final io.grpc.netty.shaded.io.netty.handler.ssl.SslContext grpcClient;
+
+  private PeerTls(SSLContext server, SSLContext client,
+      io.grpc.netty.shaded.io.netty.handler.ssl.SslContext grpcClient) {
+    this.server = server;
+    this.client = client;
+    this.grpcClient = grpcClient;
+  }
+
+  public static PeerTls load(Path dir) throws Exception {
+    TlsFiles.Identity id = TlsFiles.load(dir);
+    TrustManager[] anyName = {new CaOnly(
+        (X509TrustManager) id.trust().getTrustManagers()[0])};
+    SSLContext server = TlsFiles.context(dir);
+    SSLContext client = SSLContext.getInstance("TLS");
+    client.init(id.keys().getKeyManagers(), anyName, null);
+    var grpc = io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.configure(
+            io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder.forClient(),
+            io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider.JDK)
+        .keyManager(id.keys())
+        .trustManager((X509ExtendedTrustManager) anyName[0])
+        .build();
+    return new PeerTls(server, client, grpc);
+  }
+
+  /** The peer gRPC port: every caller must present a certificate of the CA. */
+  public HttpsConnectionContext grpcServer() {
+    return ConnectionContext.httpsServer(() -> engine(true));
+  }
+
+  /**
+   * The upload port: a certificate is asked for but checked per request (piece downloads need
+   * one, {@link #presentedCertificate}), so that kubelet probes and Prometheus reach /healthz
+   * and /metrics without one.
+   */
+  public HttpsConnectionContext uploadServer() {
+    return ConnectionContext.httpsServer(() -> engine(false));
+  }
+
+  private SSLEngine engine(boolean need) {
+    SSLEngine engine = server.createSSLEngine();
+    engine.setUseClientMode(false);
+    if (need) {
+      engine.setNeedClientAuth(true);
+    } else {
+      engine.setWantClientAuth(true);
+    }
+    return engine;
+  }
+
+  /** For piece downloads (https://, with our certificate). */
+  public HttpsConnectionContext pieceClient() {
+    return ConnectionContext.httpsClient((host, port) -> {
+      SSLEngine engine = client.createSSLEngine(host, port);
+      engine.setUseClientMode(true);
+      return engine;
+    });
+  }
+
+  /** For the peer gRPC channels. */
+  public io.grpc.netty.shaded.io.netty.handler.ssl.SslContext grpcClient() {
+    return grpcClient;
+  }
+
+  /**
+   * Whether the request came with a certificate the CA signed (the handshake verified it).
+   * Needs {@code pekko.http.server.parsing.ssl-session-attribute = on}.
+   */
+  public static boolean presentedCertificate(HttpRequest request) {
+    return request.getAttribute(AttributeKeys.sslSession).map(info -> {
+      try {
+        return info.getSession().getPeerCertificates().length > 0;
+      } catch (SSLPeerUnverifiedException none) {
+        return false;
+      }
+    }).orElse(false);
+  }
+
+  /**
+   * The CA's verdict without the host name check. Extends X509ExtendedTrustManager: a plain
+   * X509TrustManager would be wrapped by the JDK, which adds the check back.
+   */
+  private static final class CaOnly extends X509ExtendedTrustManager {
+    private final X509TrustManager ca;
+
+    CaOnly(X509TrustManager ca) {
+      this.ca = ca;
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType)
+        throws CertificateException {
+      ca.checkClientTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType)
+        throws CertificateException {
+      ca.checkServerTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
+      ca.checkClientTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+        throws CertificateException {
+      ca.checkServerTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
+      ca.checkClientTrusted(chain, authType);
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+        throws CertificateException {
+      ca.checkServerTrusted(chain, authType);
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+      return ca.getAcceptedIssuers();
+    }
+  }
+}
