@@ -45,6 +45,8 @@ public final class Bench {
   private static final Duration CALL = Duration.ofMinutes(10);
 
   private final boolean quick;
+  /** --tls: certificates every server and daemon on 127.0.0.1 runs with; null = plaintext. */
+  private Path tlsDir;
   private final boolean large;
   /** --only seed|cli|swarm|scale: one part of the run. */
   private final String only;
@@ -83,10 +85,20 @@ public final class Bench {
     int onlyAt = Arrays.asList(args).indexOf("--only");
     String only = onlyAt >= 0 && onlyAt + 1 < args.length ? args[onlyAt + 1] : "";
     Bench bench = new Bench(quick, large, only, work, jar);
+    if (Arrays.asList(args).contains("--tls")) {
+      // mutual TLS on every hop of the processes on 127.0.0.1 (the seed's table, limit, cli)
+      if (dev.dfcache.tls.CertsCommand.run(work.resolve("pki").toString(), "127.0.0.1") != 0) {
+        throw new IllegalStateException("could not make certificates");
+      }
+      bench.tlsDir = work.resolve("pki").resolve("127.0.0.1");
+    }
     try {
       bench.run();
     } finally {
       bench.channels.close();
+      if (bench.tlsChannels != null) {
+        bench.tlsChannels.close();
+      }
       if (Arrays.asList(args).contains("--keep")) {
         System.out.println("kept the work dir (process logs, data dirs): " + work);
       } else {
@@ -97,6 +109,10 @@ public final class Bench {
   }
 
   void run() throws Exception {
+    if (tlsDir != null) {
+      System.out.println("mutual TLS (--tls) on every hop of the seed, limit and cli parts; "
+          + "the swarm and scale parts run in plaintext");
+    }
     System.out.printf("dfcache bench (%s), %d cores, work dir %s%n",
         quick ? "quick" : "full", Runtime.getRuntime().availableProcessors(), work);
     if (selected("seed") || selected("latency") || selected("import") || selected("export")) {
@@ -130,7 +146,7 @@ public final class Bench {
   // ---------------------------------------------------------------- the seed's table
 
   void seedTable() throws Exception {
-    try (BenchProcesses procs = new BenchProcesses(jar, work, serverOpts())) {
+    try (BenchProcesses procs = new BenchProcesses(jar, work, serverOpts(), tlsDir)) {
       Node scheduler = procs.scheduler("scheduler", BenchProcesses.freePort(), List.of());
       Node a = procs.daemon("a", scheduler.grpc());
       Node b = procs.daemon("b", scheduler.grpc());
@@ -153,14 +169,15 @@ public final class Bench {
     }
   }
 
-  void latencies(ManagedChannel ca, ManagedChannel cb, Node scheduler, int n) {
+  void latencies(ManagedChannel ca, ManagedChannel cb, Node scheduler, int n) throws Exception {
     latency("stat, local copy", n, 0.3, () -> call(DaemonRpc.STAT_TASK, cb, stat("held-by-b")));
     latency("stat, held by another peer", n, 0.6,
         () -> call(DaemonRpc.STAT_TASK, cb, stat("held-by-a")));
     latency("stat, nowhere", n, 0.8, () -> callExpectingError(DaemonRpc.STAT_TASK, cb, stat("nowhere")));
     latency("delete", n, 1.0, () -> call(DaemonRpc.DELETE_TASK, cb,
         DeleteTaskRequest.newBuilder().setUrl(TaskIds.urlForCid("not-here")).build()));
-    ManagedChannel cs = channels.get(HostPort.parse(scheduler.grpc()));
+    ManagedChannel cs = tlsDir == null ? channels.get(HostPort.parse(scheduler.grpc()))
+        : tlsChannels().get(HostPort.parse(scheduler.grpc()));
     int[] counter = {0};
     latency("announce", n, 1.0, () -> call(SchedulerRpc.ANNOUNCE_TASK, cs,
         announce(Digests.sha256Hex(("announce-" + counter[0]++).getBytes()))));
@@ -255,7 +272,7 @@ public final class Bench {
   void limitHonesty() throws Exception {
     long size = quick ? 256 * MIB : 1024 * MIB;
     long limit = 100 * MIB;
-    try (BenchProcesses procs = new BenchProcesses(jar, work, serverOpts())) {
+    try (BenchProcesses procs = new BenchProcesses(jar, work, serverOpts(), tlsDir)) {
       Node scheduler = procs.scheduler("scheduler-limit", BenchProcesses.freePort(), List.of());
       Node a = procs.daemon("limit-a", scheduler.grpc());
       Node b = procs.daemon("limit-b", scheduler.grpc());
@@ -287,7 +304,7 @@ public final class Bench {
   // ---------------------------------------------------------------- whole-process CLI
 
   void wholeProcessStat() throws Exception {
-    try (BenchProcesses procs = new BenchProcesses(jar, work, serverOpts())) {
+    try (BenchProcesses procs = new BenchProcesses(jar, work, serverOpts(), tlsDir)) {
       Node scheduler = procs.scheduler("scheduler-cli", BenchProcesses.freePort(), List.of());
       Node d = procs.daemon("cli", scheduler.grpc());
       call(DaemonRpc.IMPORT_TASK, channel(d), importReq("cli", randomFile("cli-input", 4096)));
@@ -578,6 +595,16 @@ public final class Bench {
   static String cliOpts() {
     return System.getProperty("dfcache.cli.opts",
         "-Xmx128m -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData");
+  }
+
+  private Channels tlsChannels;
+
+  /** Channels to servers on 127.0.0.1 that need mutual TLS (--tls). */
+  private Channels tlsChannels() throws Exception {
+    if (tlsChannels == null) {
+      tlsChannels = new Channels(dev.dfcache.tls.TlsFiles.grpcClient(tlsDir));
+    }
+    return tlsChannels;
   }
 
   /** A daemon's local API, on its unix socket. */

@@ -40,7 +40,15 @@ final class BenchProcesses implements AutoCloseable {
     }
   }
 
+  /** Certificates every scheduler and daemon runs with (--tls-dir); null = plaintext. */
+  private final Path tlsDir;
+
   BenchProcesses(Path jar, Path work, String serverJvmOptions) {
+    this(jar, work, serverJvmOptions, null);
+  }
+
+  BenchProcesses(Path jar, Path work, String serverJvmOptions, Path tlsDir) {
+    this.tlsDir = tlsDir;
     this.jar = jar;
     this.work = work;
     this.serverJvmOptions = serverJvmOptions;
@@ -92,6 +100,9 @@ final class BenchProcesses implements AutoCloseable {
     cmd.addAll(List.of(serverJvmOptions.split("\\s+")));
     cmd.addAll(List.of("-jar", jar.toString()));
     cmd.addAll(args);
+    if (tlsDir != null) {
+      cmd.addAll(List.of("--tls-dir", tlsDir.toString()));
+    }
     Path log = work.resolve(name + ".log");
     Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
     int socketFlag = args.indexOf("--socket");

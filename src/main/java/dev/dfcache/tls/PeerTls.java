@@ -27,12 +27,23 @@ public final class PeerTls {
   private final SSLContext server;
   private final SSLContext client;
   private final io.grpc.netty.shaded.io.netty.handler.ssl.SslContext grpcClient;
+  /**
+   * One for the daemon's life: pekko-http keys its connection pools by the context, so a new
+   * context per piece would mean a new pool and a new handshake per piece (measured: 128 MiB
+   * export 2.2 s instead of 0.6 s).
+   */
+  private final HttpsConnectionContext pieceClient;
 
   private PeerTls(SSLContext server, SSLContext client,
       io.grpc.netty.shaded.io.netty.handler.ssl.SslContext grpcClient) {
     this.server = server;
     this.client = client;
     this.grpcClient = grpcClient;
+    this.pieceClient = ConnectionContext.httpsClient((host, port) -> {
+      SSLEngine engine = client.createSSLEngine(host, port);
+      engine.setUseClientMode(true);
+      return engine;
+    });
   }
 
   public static PeerTls load(Path dir) throws Exception {
@@ -78,11 +89,7 @@ public final class PeerTls {
 
   /** For piece downloads (https://, with our certificate). */
   public HttpsConnectionContext pieceClient() {
-    return ConnectionContext.httpsClient((host, port) -> {
-      SSLEngine engine = client.createSSLEngine(host, port);
-      engine.setUseClientMode(true);
-      return engine;
-    });
+    return pieceClient;
   }
 
   /** For the peer gRPC channels. */
