@@ -659,4 +659,30 @@ class K8sManifestsTest {
     }
     return out;
   }
+
+  /** Mutual TLS where it is deployed: both components get --tls-dir from a Secret. */
+  @Test
+  void everyComponentRunsWithMutualTlsFromASecret() {
+    Map<String, String> secrets = new LinkedHashMap<>();
+    for (Map.Entry<String, PodTemplateSpec> t : templates().entrySet()) {
+      PodTemplateSpec template = t.getValue();
+      Container c = template.getSpec().getContainers().get(0);
+      String dir = arg(c, "--tls-dir");
+      io.fabric8.kubernetes.api.model.VolumeMount m = c.getVolumeMounts().stream()
+          .filter(v -> v.getMountPath().equals(dir)).findFirst()
+          .orElseThrow(() -> new AssertionError(t.getKey() + ": " + dir + " not mounted"));
+      assertTrue(Boolean.TRUE.equals(m.getReadOnly()), t.getKey());
+      io.fabric8.kubernetes.api.model.Volume v = template.getSpec().getVolumes().stream()
+          .filter(x -> x.getName().equals(m.getName())).findFirst().orElseThrow();
+      assertNotNull(v.getSecret(), t.getKey() + ": the certificates come from a Secret");
+      secrets.put(t.getKey(), v.getSecret().getSecretName());
+    }
+    assertEquals(Map.of("Deployment/dfcache-scheduler", "dfcache-scheduler-tls",
+        "DaemonSet/dfdaemon", "dfcache-dfdaemon-tls"), secrets);
+    // the daemon's probes speak HTTPS to the upload port (which needs no client certificate
+    // for /healthz)
+    Container d = container(daemon().getSpec().getTemplate(), "dfdaemon");
+    assertEquals("HTTPS", d.getReadinessProbe().getHttpGet().getScheme());
+    assertEquals("HTTPS", d.getLivenessProbe().getHttpGet().getScheme());
+  }
 }
