@@ -52,6 +52,11 @@ class BadInputIT {
   ManagedChannel ch;
   /** The peer API, on its TCP port. */
   ManagedChannel tcp;
+  /** Plaintext, or mutual TLS in BadInputTlsIT. */
+  Channels peerChannels = new Channels();
+
+  /** Before the daemon starts: BadInputTlsIT turns mutual TLS on. */
+  void configure(LocalCluster cluster) throws Exception {}
   Path good;
   String goodId;
 
@@ -59,6 +64,7 @@ class BadInputIT {
   void start() throws Exception {
     cluster = LocalCluster.inTempDir("dfcache-bad");
     work = cluster.work();
+    configure(cluster);
     in = Files.createDirectories(work.resolve("in"));
     out = Files.createDirectories(work.resolve("out"));
     cluster.setJvmOptions("-Ddfcache.daemon.allowed-import-dirs.0=" + in,
@@ -66,7 +72,7 @@ class BadInputIT {
         "-Ddfcache.daemon.upload-idle-timeout=2s");
     daemon = cluster.standaloneDaemon("bad");
     ch = Channels.openLocal(daemon.socket);
-    tcp = Channels.open(new HostPort("127.0.0.1", daemon.grpcPort));
+    tcp = peerChannels.get(new HostPort("127.0.0.1", daemon.grpcPort));
     byte[] data = new byte[5 * 1024 * 1024];
     new Random(7).nextBytes(data);
     good = Files.write(in.resolve("good"), data);
@@ -86,8 +92,9 @@ class BadInputIT {
       assertTrue(java.util.Arrays.equals(Files.readAllBytes(good), Files.readAllBytes(check)));
     } finally {
       ch.shutdownNow();
-      tcp.shutdownNow();
+      peerChannels.close();
       cluster.close();
+      EndToEndIT.sockets = javax.net.SocketFactory.getDefault();
     }
   }
 
@@ -294,7 +301,7 @@ class BadInputIT {
         + "b".repeat(100_000) + "\r\nConnection: close\r\n\r\n");
     assertTrue(longHeader == 431 || longHeader == 400, "long header answered " + longHeader);
     // a request cut off in the middle, then the server still answers the next one
-    try (Socket s = new Socket("127.0.0.1", port)) {
+    try (Socket s = EndToEndIT.sockets.createSocket("127.0.0.1", port)) {
       s.getOutputStream().write("GET /downl".getBytes(StandardCharsets.US_ASCII));
     }
     assertEquals(206, EndToEndIT.rawGet(port, piecePath(), "bytes=0-9"));
@@ -303,7 +310,7 @@ class BadInputIT {
   @Test
   void aClientThatStopsReadingMidPieceLosesItsSlot() throws Exception {
     int port = daemon.uploadPort();
-    try (Socket s = new Socket()) {
+    try (Socket s = EndToEndIT.sockets.createSocket()) {
       s.setReceiveBufferSize(4096); // before connect, so the window stays small
       s.connect(new java.net.InetSocketAddress("127.0.0.1", port));
       OutputStream o = s.getOutputStream();
@@ -323,7 +330,7 @@ class BadInputIT {
   }
 
   static int rawRequest(int port, String request) throws Exception {
-    try (Socket s = new Socket("127.0.0.1", port)) {
+    try (Socket s = EndToEndIT.sockets.createSocket("127.0.0.1", port)) {
       s.setSoTimeout(10_000);
       s.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
       String status = new java.io.BufferedReader(new java.io.InputStreamReader(

@@ -41,16 +41,24 @@ class EndToEndIT {
   void startCluster() throws Exception {
     cluster = LocalCluster.inTempDir("dfcache-e2e");
     work = cluster.work();
+    configure(cluster);
     Proc scheduler = cluster.scheduler("scheduler");
     a = cluster.daemon("daemon-a", scheduler.grpc());
     b = cluster.daemon("daemon-b", scheduler.grpc());
     c = cluster.daemon("daemon-c", scheduler.grpc());
   }
 
+  /** Before any process starts: EndToEndTlsIT turns mutual TLS on. */
+  void configure(LocalCluster cluster) throws Exception {}
+
   @AfterAll
   void stopCluster() throws IOException {
     cluster.close();
+    sockets = javax.net.SocketFactory.getDefault();
   }
+
+  /** How rawGet reaches an upload server: plain TCP, or TLS with a client certificate. */
+  static javax.net.SocketFactory sockets = javax.net.SocketFactory.getDefault();
 
   Path randomFile(String name, long size) throws IOException {
     Path p = work.resolve(name);
@@ -297,7 +305,7 @@ class EndToEndIT {
 
   /** A hand-written HTTP/1.1 GET, so that no client library normalizes the path. */
   static int rawGet(int port, String path, String range) throws IOException {
-    try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+    try (java.net.Socket s = sockets.createSocket("127.0.0.1", port)) {
       s.setSoTimeout(10_000);
       String req = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n"
           + (range == null ? "" : "Range: " + range + "\r\n") + "Connection: close\r\n\r\n";

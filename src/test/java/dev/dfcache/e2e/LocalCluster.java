@@ -38,6 +38,8 @@ public final class LocalCluster implements AutoCloseable {
     public Path log;
     /** A daemon's local API socket (null for other processes). */
     public Path socket;
+    /** The --tls-dir it runs with, or null (plaintext). */
+    public Path tls;
 
     Proc(String name, Process process, int grpcPort, int otherPort, Path dataDir,
         List<String> command) {
@@ -216,6 +218,23 @@ public final class LocalCluster implements AutoCloseable {
     return dir.resolve(name + ".sock");
   }
 
+  private Path tlsDir;
+
+  /**
+   * Every scheduler and daemon started from now on runs with mutual TLS (--tls-dir), with a CA
+   * and a certificate for 127.0.0.1 made here by the certs command.
+   *
+   * @return the directory (ca.crt, tls.crt, tls.key), for clients of the test
+   */
+  public Path enableTls() {
+    Path pki = work.resolve("pki");
+    if (dev.dfcache.tls.CertsCommand.run(pki.toString(), "127.0.0.1") != 0) {
+      fail("could not make certificates in " + pki);
+    }
+    tlsDir = pki.resolve("127.0.0.1");
+    return tlsDir;
+  }
+
   /** JVM options for the processes started from now on, e.g. -Ddfcache.daemon.parent-wait=3s. */
   public void setJvmOptions(String... options) {
     this.jvmOptions = List.of(options);
@@ -239,9 +258,12 @@ public final class LocalCluster implements AutoCloseable {
 
   /** A value of a daemon's /metrics (on its upload port), summed over label sets. */
   public static double metric(Proc daemon, String name) throws Exception {
-    var client = java.net.http.HttpClient.newHttpClient();
+    var client = daemon.tls == null ? java.net.http.HttpClient.newHttpClient()
+        : java.net.http.HttpClient.newBuilder()
+            .sslContext(dev.dfcache.tls.TlsFiles.context(daemon.tls)).build();
     String body = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
-            "http://127.0.0.1:" + daemon.uploadPort() + "/metrics")).build(),
+            (daemon.tls == null ? "http" : "https") + "://127.0.0.1:" + daemon.uploadPort()
+                + "/metrics")).build(),
         java.net.http.HttpResponse.BodyHandlers.ofString()).body();
     double sum = 0;
     for (String line : body.split("\n")) {
@@ -259,12 +281,18 @@ public final class LocalCluster implements AutoCloseable {
     cmd.addAll(jvmOptions);
     cmd.addAll(List.of("-jar", JAR.toString()));
     cmd.addAll(args);
+    boolean tls = tlsDir != null && List.of("scheduler", "dfdaemon").contains(args.get(0))
+        && !args.contains("--tls-dir");
+    if (tls) {
+      cmd.addAll(List.of("--tls-dir", tlsDir.toString()));
+    }
     Path log = logs.resolve(name + "-" + System.nanoTime() + ".log");
     ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
     pb.environment().putAll(env);
     Process p = pb.start();
     Proc proc = new Proc(name, p, grpc, other, dataDir, args);
     proc.log = log;
+    proc.tls = tls ? tlsDir : null;
     int socketFlag = args.indexOf("--socket");
     proc.socket = socketFlag >= 0 ? Path.of(args.get(socketFlag + 1)) : null;
     procs.add(proc);

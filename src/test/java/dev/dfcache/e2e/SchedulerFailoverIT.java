@@ -44,6 +44,7 @@ class SchedulerFailoverIT {
   void setUp() throws Exception {
     cluster = LocalCluster.inTempDir("dfcache-failover");
     work = cluster.work();
+    configure(cluster);
     int c1 = LocalCluster.freePort();
     int c2 = LocalCluster.freePort();
     int c3 = LocalCluster.freePort();
@@ -67,6 +68,9 @@ class SchedulerFailoverIT {
     }
     CompletableFuture.allOf(imports.toArray(CompletableFuture[]::new)).join();
   }
+
+  /** Before any process starts: SchedulerFailoverTlsIT turns mutual TLS on. */
+  void configure(LocalCluster cluster) throws Exception {}
 
   @AfterEach
   void tearDown() throws Exception {
