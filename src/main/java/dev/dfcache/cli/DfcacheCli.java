@@ -49,6 +49,7 @@ import picocli.CommandLine.ScopeType;
         "",
         "Examples:",
         "  dfcache import -i model-v3 /data/model.bin     put a file into the cache",
+        "  dfcache import /data/model.bin                 the same, named sha256:<hex> of its bytes",
         "  dfcache stat -i model-v3                      is it held by any live peer?",
         "  dfcache export -i model-v3 -O /tmp/model.bin  get it (from local cache or peers)",
         "  dfcache delete -i model-v3                    drop this node's copy",
@@ -87,8 +88,9 @@ public final class DfcacheCli {
     @CommandLine.ParentCommand
     DfcacheCli parent;
 
-    @Option(names = {"-i", "--cid"}, required = true, paramLabel = "CID",
-        description = "content id: names the file in the cache (required, not blank)")
+    @Option(names = {"-i", "--cid"}, paramLabel = "CID",
+        description = "content id: names the file in the cache (required, not blank; import "
+            + "without one names the file by its content: sha256:<hex>)")
     String cid;
 
     @Option(names = {"-t", "--tag"}, defaultValue = "", paramLabel = "TAG",
@@ -111,7 +113,11 @@ public final class DfcacheCli {
     boolean quiet;
 
     String url() {
-      if (cid == null || cid.isBlank()) {
+      if (cid == null) {
+        throw new CommandLine.ParameterException(new CommandLine(this),
+            "Missing required option: '--cid=CID'");
+      }
+      if (cid.isBlank()) {
         throw new CommandLine.ParameterException(new CommandLine(this), "--cid must not be blank");
       }
       return TaskIds.urlForCid(cid);
@@ -240,6 +246,16 @@ public final class DfcacheCli {
         System.err.println("Error: " + (Files.isDirectory(abs) ? "input is a directory: "
             : "input file does not exist: ") + abs);
         return 1;
+      }
+      if (cid == null) {
+        // Content-addressed: the same bytes are the same task on every node. The daemon
+        // verifies the content against a sha256 cid while it imports.
+        try {
+          cid = "sha256:" + ContentAddress.sha256Hex(abs);
+        } catch (java.io.IOException e) {
+          System.err.println("Error: cannot read " + abs + ": " + e.getMessage());
+          return 1;
+        }
       }
       ImportTaskRequest req = ImportTaskRequest.newBuilder().setUrl(url()).setUrlMeta(meta())
           .setPath(abs.toString()).setType(TaskType.DfCache).build();

@@ -194,6 +194,25 @@ class EndToEndIT {
     notFound(cli(a, "stat", "-i", "sha256:" + "0".repeat(64), "--local"));
   }
 
+  /** No -i: the file's SHA-256 names it, so the same bytes are the same task on every node. */
+  @Test
+  void importWithoutACidNamesTheFileByItsContent() throws Exception {
+    Path src = randomFile("content-addressed", 3 * MIB + 11);
+    String cid = "sha256:" + sha256(src);
+    CliResult imported = cli(a, "import", src.toString());
+    ok(imported);
+    assertTrue(imported.out().contains("imported " + cid), imported.toString());
+    Path out = work.resolve("content-addressed.out");
+    ok(cli(b, "export", "-i", cid, "-O", out.toString()));
+    assertEquals(sha256(src), sha256(out));
+    Path same = Files.copy(src, work.resolve("content-addressed.copy"));
+    ok(cli(c, "import", same.toString()));
+    ok(cli(c, "stat", "-i", cid, "--local"));
+    CliResult noCid = cli(a, "stat");
+    assertEquals(1, noCid.exit(), noCid.toString());
+    assertTrue(noCid.err().contains("--cid"), noCid.toString());
+  }
+
   @Test
   void helpTeaches() throws Exception {
     CliResult r = cli(a, "--help");
