@@ -47,19 +47,10 @@ public final class CallerFiles {
   private static final int W = 2;
   private static final int X = 1;
 
-  /** Whether chown is ours to do (asked once: the daemon does not change identity). */
-  private static final java.util.function.Supplier<Boolean> DAEMON_IS_ROOT =
-      new java.util.function.Supplier<>() {
-        private volatile Boolean root;
-
-        @Override
-        public Boolean get() {
-          if (root == null) {
-            root = Caller.self().isRoot();
-          }
-          return root;
-        }
-      };
+  /** Whether chown is ours to do, asked once (the daemon does not change identity). */
+  private static final class Daemon {
+    static final boolean ROOT = Caller.self().isRoot();
+  }
 
   private CallerFiles() {}
 
@@ -197,7 +188,7 @@ public final class CallerFiles {
       Path inode = self(channel);
       Files.setPosixFilePermissions(inode, OUTPUT_MODE);
       // A daemon that is not root cannot give a file away: its outputs stay its own (0644).
-      if (!caller.isRoot() && DAEMON_IS_ROOT.get()) {
+      if (!caller.isRoot() && Daemon.ROOT) {
         Files.setAttribute(inode, "unix:uid", caller.uid());
         Files.setAttribute(inode, "unix:gid", caller.gid());
       }

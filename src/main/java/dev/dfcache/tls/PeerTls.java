@@ -25,7 +25,6 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
  */
 public final class PeerTls {
   private final SSLContext server;
-  private final SSLContext client;
   private final io.grpc.netty.shaded.io.netty.handler.ssl.SslContext grpcClient;
   /**
    * One for the daemon's life: pekko-http keys its connection pools by the context, so a new
@@ -37,7 +36,6 @@ public final class PeerTls {
   private PeerTls(SSLContext server, SSLContext client,
       io.grpc.netty.shaded.io.netty.handler.ssl.SslContext grpcClient) {
     this.server = server;
-    this.client = client;
     this.grpcClient = grpcClient;
     this.pieceClient = ConnectionContext.httpsClient((host, port) -> {
       SSLEngine engine = client.createSSLEngine(host, port);
@@ -53,13 +51,7 @@ public final class PeerTls {
     SSLContext server = TlsFiles.context(dir);
     SSLContext client = SSLContext.getInstance("TLS");
     client.init(id.keys().getKeyManagers(), anyName, null);
-    var grpc = io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.configure(
-            io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder.forClient(),
-            io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider.JDK)
-        .keyManager(id.keys())
-        .trustManager((X509ExtendedTrustManager) anyName[0])
-        .build();
-    return new PeerTls(server, client, grpc);
+    return new PeerTls(server, client, TlsFiles.grpcClient(id.keys(), anyName[0]));
   }
 
   /** The peer gRPC port: every caller must present a certificate of the CA. */

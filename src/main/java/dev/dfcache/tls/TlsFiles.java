@@ -71,11 +71,17 @@ public final class TlsFiles {
   public static io.grpc.netty.shaded.io.netty.handler.ssl.SslContext grpcClient(Path dir)
       throws IOException, GeneralSecurityException {
     Identity id = load(dir);
+    return grpcClient(id.keys(), id.trust().getTrustManagers()[0]);
+  }
+
+  /** A grpc-java client context with these keys, trusting what {@code trust} trusts. */
+  static io.grpc.netty.shaded.io.netty.handler.ssl.SslContext grpcClient(KeyManagerFactory keys,
+      javax.net.ssl.TrustManager trust) throws javax.net.ssl.SSLException {
     return io.grpc.netty.shaded.io.grpc.netty.GrpcSslContexts.configure(
             io.grpc.netty.shaded.io.netty.handler.ssl.SslContextBuilder.forClient(),
             io.grpc.netty.shaded.io.netty.handler.ssl.SslProvider.JDK)
-        .keyManager(id.keys())
-        .trustManager(id.trust())
+        .keyManager(keys)
+        .trustManager(trust)
         .build();
   }
 

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.dfcache.api.dfdaemon.ExportTaskRequest;
 import dev.dfcache.api.dfdaemon.ImportTaskRequest;
 import dev.dfcache.api.dfdaemon.StatTaskRequest;
-import dev.dfcache.common.HostPort;
 import dev.dfcache.common.TaskIds;
 import dev.dfcache.e2e.LocalCluster.Proc;
 import dev.dfcache.rpc.Channels;

@@ -7,7 +7,6 @@ import dev.dfcache.api.dfdaemon.DeleteTaskRequest;
 import dev.dfcache.api.dfdaemon.ExportTaskRequest;
 import dev.dfcache.api.dfdaemon.ImportTaskRequest;
 import dev.dfcache.api.dfdaemon.StatTaskRequest;
-import dev.dfcache.common.HostPort;
 import dev.dfcache.common.TaskIds;
 import dev.dfcache.e2e.LocalCluster.Proc;
 import dev.dfcache.rpc.Channels;

@@ -9,7 +9,6 @@ import dev.dfcache.api.common.UrlMeta;
 import dev.dfcache.api.dfdaemon.ExportTaskRequest;
 import dev.dfcache.api.dfdaemon.ImportTaskRequest;
 import dev.dfcache.api.dfdaemon.StatTaskRequest;
-import dev.dfcache.common.HostPort;
 import dev.dfcache.common.TaskIds;
 import dev.dfcache.e2e.LocalCluster;
 import dev.dfcache.e2e.LocalCluster.Proc;
