@@ -177,6 +177,14 @@ public final class DaemonNode implements AutoCloseable {
       Channels tls = new Channels(dev.dfcache.tls.TlsFiles.grpcClient(Path.of(s.tlsDir())));
       log.info("calls to the schedulers, peer API and piece uploads: mutual TLS with the "
           + "certificates in {}", s.tlsDir());
+      List<String> named = dev.dfcache.scheduler.PeerIdentity.addressesOf(
+          dev.dfcache.tls.TlsFiles.chain(Path.of(s.tlsDir())));
+      if (!named.contains(dev.dfcache.scheduler.PeerIdentity.canonical(s.host()))) {
+        log.warn("the certificate in {} names the addresses {}, not {} that this daemon "
+            + "advertises: schedulers with peer-identity = address (the default) will refuse "
+            + "its announces and downloads; make one with bin/dfcache-certs DIR {}", s.tlsDir(),
+            named, s.host(), s.host());
+      }
       return tls;
     } catch (Exception e) {
       throw new IllegalArgumentException("--tls-dir " + s.tlsDir() + ": " + e.getMessage(), e);

@@ -69,6 +69,11 @@ final class ClusterTls {
     } catch (Exception e) {
       throw new IllegalArgumentException("--tls-dir " + dir + ": " + e.getMessage(), e);
     }
-    log.info("scheduler cluster and gRPC traffic: mutual TLS with the certificates in {}", dir);
+    log.info("scheduler cluster and gRPC traffic: mutual TLS with the certificates in {}; {}",
+        dir, switch (s.effectivePeerIdentity()) {
+          case ADDRESS -> "a daemon acts only for peers at the IP addresses its certificate names";
+          case SOURCE -> "a daemon acts only for peers at the address it connects from";
+          case ANY -> "peer-identity = any: any daemon certificate may act for any peer";
+        });
   }
 }

@@ -30,12 +30,13 @@ public final class HostRegistry extends AbstractBehavior<HostRegistry.Command> {
   public sealed interface Command {}
 
   /**
-   * A heartbeat (or, with no load known, an announce) from a host heard by this node: its upload
-   * limit and the uploads it serves now (0, 0 = not reported).
+   * A heartbeat (or, with no load known, an announce) from a host heard by this node: the
+   * address it advertises, its upload limit and the uploads it serves now (0, 0 = not reported).
    */
-  public record Beat(String hostId, int uploadLimit, int activeUploads) implements Command {
-    public Beat(String hostId) {
-      this(hostId, 0, 0);
+  public record Beat(String hostId, String ip, int uploadLimit, int activeUploads)
+      implements Command {
+    public Beat(String hostId, String ip) {
+      this(hostId, ip, 0, 0);
     }
   }
 
@@ -47,7 +48,7 @@ public final class HostRegistry extends AbstractBehavior<HostRegistry.Command> {
 
   private enum ForgetDeadHosts implements Command { INSTANCE }
 
-  static final Key<LWWMap<String, HostStatus>> KEY = LWWMapKey.create("dfcache-hosts-v2");
+  static final Key<LWWMap<String, HostStatus>> KEY = LWWMapKey.create("dfcache-hosts-v3");
 
   private final ReplicatorMessageAdapter<Command, LWWMap<String, HostStatus>> replicator;
   private final SelfUniqueAddress node;
@@ -89,9 +90,19 @@ public final class HostRegistry extends AbstractBehavior<HostRegistry.Command> {
 
   private Behavior<Command> onBeat(Beat beat) {
     long now = System.currentTimeMillis();
-    HostStatus status = new HostStatus(now + ttlMillis, beat.uploadLimit(), beat.activeUploads());
-    liveness.extend(beat.hostId(), status);
     HostStatus known = replicated.get(beat.hostId());
+    HostStatus local = liveness.status(beat.hostId());
+    if ((known != null && known.heldAgainst(beat.ip(), now))
+        || (local != null && local.heldAgainst(beat.ip(), now))) {
+      // another address speaks for a live host's id: keep the host's own word (an id moves to
+      // a new address once the old one stops beating, within a host TTL)
+      getContext().getLog().debug("beat for {} from {} ignored: it is alive at another address",
+          beat.hostId(), beat.ip());
+      return this;
+    }
+    HostStatus status = new HostStatus(now + ttlMillis, beat.uploadLimit(), beat.activeUploads(),
+        beat.ip());
+    liveness.extend(beat.hostId(), status);
     // Rewrite while a third of the TTL is still left: the other nodes learn it a gossip round
     // (up to 2 s) later, and must never see a live host's entry lapse in between.
     if (known == null || known.aliveUntil() - now < ttlMillis * 2 / 3

@@ -5,10 +5,16 @@ import dev.dfcache.cluster.CborSerializable;
 /**
  * What the fleet knows of a peer host from its heartbeats: until when (epoch ms) it counts as
  * alive, and its upload load: how many piece uploads it serves at once at most, and how many it
- * served at the heartbeat. A limit of 0 means "not reported" (an announce, or an old peer).
+ * served at the heartbeat. A limit of 0 means "not reported" (an announce, or an old peer). The
+ * address it advertised: while it is alive, beats for its id from another address are ignored.
  */
-public record HostStatus(long aliveUntil, int uploadLimit, int activeUploads)
+public record HostStatus(long aliveUntil, int uploadLimit, int activeUploads, String ip)
     implements CborSerializable {
+
+  /** Whether a beat from {@code otherIp} may speak for this host at {@code now}. */
+  boolean heldAgainst(String otherIp, long now) {
+    return aliveUntil > now && !ip.isEmpty() && !ip.equals(otherIp);
+  }
 
   /**
    * The newer of two reports (the later expiry), keeping the older's upload limit when the newer
@@ -18,7 +24,8 @@ public record HostStatus(long aliveUntil, int uploadLimit, int activeUploads)
     HostStatus later = a.aliveUntil >= b.aliveUntil ? a : b;
     HostStatus earlier = later == a ? b : a;
     if (later.uploadLimit == 0 && earlier.uploadLimit > 0) {
-      return new HostStatus(later.aliveUntil, earlier.uploadLimit, earlier.activeUploads);
+      return new HostStatus(later.aliveUntil, earlier.uploadLimit, earlier.activeUploads,
+          later.ip);
     }
     return later;
   }

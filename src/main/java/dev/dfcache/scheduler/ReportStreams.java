@@ -64,7 +64,8 @@ final class ReportStreams {
     }
   }
 
-  Source<PeerPacket, NotUsed> open(Source<PieceResult, NotUsed> in) {
+  /** A stream whose reports act for peers of {@code caller} only (the entity checks each). */
+  Source<PeerPacket, NotUsed> open(Source<PieceResult, NotUsed> in, PeerIdentity caller) {
     Session session = new Session();
     return ActorSource.<Object>actorRef(
             m -> m instanceof End,
@@ -72,7 +73,7 @@ final class ReportStreams {
                 ? Optional.of(GrpcErrors.toGrpc(f.error())) : Optional.empty(),
             BUFFER, OverflowStrategy.dropHead())
         .mapMaterializedValue(packets -> {
-          forward(in, session, packets);
+          forward(in, session, caller, packets);
           return NotUsed.notUsed();
         })
         // a failed schedule is the stream's last packet
@@ -80,7 +81,7 @@ final class ReportStreams {
         .map(m -> toPacket(session, m));
   }
 
-  private void forward(Source<PieceResult, NotUsed> in, Session session,
+  private void forward(Source<PieceResult, NotUsed> in, Session session, PeerIdentity caller,
       ActorRef<Object> packets) {
     ActorRef<TaskEntity.PacketUpdate> updates = packets.narrow();
     in.map(r -> {
@@ -88,7 +89,7 @@ final class ReportStreams {
           return r;
         })
         .runWith(Sink.foreach(r -> sharding.entityRefFor(TaskEntity.TYPE_KEY, session.taskId)
-            .tell(reported(r, updates))), materializer)
+            .tell(reported(r, caller, updates))), materializer)
         .whenComplete((done, failure) -> {
           if (session.taskId != null) {
             sharding.entityRefFor(TaskEntity.TYPE_KEY, session.taskId)
@@ -98,7 +99,7 @@ final class ReportStreams {
         });
   }
 
-  private static TaskEntity.PieceReported reported(PieceResult r,
+  private static TaskEntity.PieceReported reported(PieceResult r, PeerIdentity caller,
       ActorRef<TaskEntity.PacketUpdate> updates) {
     int piece = r.getPieceInfo().getPieceNum();
     long cost = r.getPieceInfo().getDownloadCost();
@@ -107,7 +108,7 @@ final class ReportStreams {
     }
     boolean mark = piece == PieceMarks.BEGIN_OF_PIECE || piece == PieceMarks.END_OF_PIECE;
     return new TaskEntity.PieceReported(r.getSrcPid(), piece, r.getDstPid(),
-        mark || r.getSuccess(), r.getCodeValue(), cost, updates);
+        mark || r.getSuccess(), r.getCodeValue(), cost, caller, updates);
   }
 
   private static PeerPacket toPacket(Session session, Object update) {

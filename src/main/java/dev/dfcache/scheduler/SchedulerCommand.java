@@ -53,6 +53,14 @@ public final class SchedulerCommand implements Callable<Integer> {
           + "certificates of that CA are admitted (env DFCACHE_TLS_DIR)")
   Path tlsDir;
 
+  @Option(names = "--peer-identity", paramLabel = "RULE",
+      description = "with --tls-dir, whom a daemon may act for: 'address' (default) = peers "
+          + "at the IP addresses its certificate names, so one daemon cannot announce, leave or "
+          + "report as another; 'source' = peers at the address it connects from (one "
+          + "certificate for all daemons, no NAT: Kubernetes); 'any' = any peer "
+          + "(env DFCACHE_PEER_IDENTITY)")
+  String peerIdentity;
+
   @Override
   public Integer call() throws Exception {
     // A node the cluster downed must exit so that its supervisor (systemd, Kubernetes) restarts it.
@@ -68,6 +76,9 @@ public final class SchedulerCommand implements Callable<Integer> {
             : SchedulerSettings.Bootstrap.parse(bootstrap).name().toLowerCase(java.util.Locale.ROOT))
         .putIfSet("management-port", managementPort)
         .putIfSet("tls-dir", tlsDir == null ? null : tlsDir.toAbsolutePath().toString())
+        .putIfSet("peer-identity", peerIdentity == null ? null
+            : SchedulerSettings.IdentityRule.parse(peerIdentity).name().toLowerCase(
+                java.util.Locale.ROOT))
         .over(ConfigFactory.load());
     SchedulerSettings s = SchedulerSettings.fromConfig(config);
     if (s.bootstrap() == SchedulerSettings.Bootstrap.KUBERNETES && !s.seedNodes().isEmpty()) {

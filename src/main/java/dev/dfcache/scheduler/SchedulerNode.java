@@ -3,10 +3,10 @@ package dev.dfcache.scheduler;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
-import dev.dfcache.api.peer.PeerScheduler;
-import dev.dfcache.api.peer.PeerSchedulerHandlerFactory;
-import dev.dfcache.api.scheduler.Scheduler;
-import dev.dfcache.api.scheduler.SchedulerHandlerFactory;
+import dev.dfcache.api.peer.PeerSchedulerPowerApi;
+import dev.dfcache.api.peer.PeerSchedulerPowerApiHandlerFactory;
+import dev.dfcache.api.scheduler.SchedulerPowerApi;
+import dev.dfcache.api.scheduler.SchedulerPowerApiHandlerFactory;
 import dev.dfcache.cluster.ConsistentHashingAllocationStrategy;
 import dev.dfcache.cluster.TaskShards;
 import dev.dfcache.common.HostPort;
@@ -122,14 +122,18 @@ public final class SchedulerNode implements AutoCloseable {
       } else if (!kubernetes && s.seedNodes().isEmpty()) {
         cluster.manager().tell(Join.create(cluster.selfMember().address()));
       }
+      PeerIdentityHeader identities = new PeerIdentityHeader(s.effectivePeerIdentity());
       SchedulerService service = new SchedulerService(system, hosts,
-          new FleetGeneration(cluster, SchedulerSettings.ROLE), activity, s.askTimeout());
-      Function<HttpRequest, CompletionStage<HttpResponse>> grpc =
-          GrpcCallMetrics.of(metrics, GRPC_METHODS).instrument(WholeRequests.of(
-              ServiceHandler.concatOrNotFound(
-                  SchedulerHandlerFactory.partial(service, Scheduler.name, system),
-                  PeerSchedulerHandlerFactory.partial(service, PeerScheduler.name, system)),
-              Set.of("/scheduler.Scheduler/ReportPieceResult"), system));
+          new FleetGeneration(cluster, SchedulerSettings.ROLE), activity, s.askTimeout(),
+          identities);
+      Function<HttpRequest, CompletionStage<HttpResponse>> services = WholeRequests.of(
+          ServiceHandler.concatOrNotFound(
+              SchedulerPowerApiHandlerFactory.partial(service, SchedulerPowerApi.name, system),
+              PeerSchedulerPowerApiHandlerFactory.partial(service, PeerSchedulerPowerApi.name,
+                  system)),
+          Set.of("/scheduler.Scheduler/ReportPieceResult"), system);
+      Function<HttpRequest, CompletionStage<HttpResponse>> grpc = GrpcCallMetrics.of(metrics,
+          GRPC_METHODS).instrument(request -> services.apply(identities.stamp(request)));
       org.apache.pekko.http.javadsl.ServerBuilder server =
           Http.get(system).newServerAt(s.host(), s.grpcPort());
       if (s.tls()) {

@@ -17,12 +17,13 @@ import dev.dfcache.api.scheduler.RegisterResult;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Source;
 import dev.dfcache.api.peer.HeartbeatResponse;
-import dev.dfcache.api.peer.PeerScheduler;
+import dev.dfcache.api.peer.PeerSchedulerPowerApi;
 import dev.dfcache.api.peer.ReportBadParentRequest;
 import dev.dfcache.api.scheduler.AnnounceTaskRequest;
 import dev.dfcache.api.scheduler.PeerHost;
 import dev.dfcache.api.scheduler.PeerTarget;
-import dev.dfcache.api.scheduler.Scheduler;
+import dev.dfcache.api.scheduler.SchedulerPowerApi;
+import org.apache.pekko.grpc.javadsl.Metadata;
 import dev.dfcache.api.scheduler.StatTaskRequest;
 import dev.dfcache.api.scheduler.Task;
 import dev.dfcache.common.DfException;
@@ -43,26 +44,34 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 /**
  * The scheduler's gRPC front, served by every scheduler node: checks requests, then forwards each
  * to the task's entity wherever sharding placed it. Holds no task state of its own.
+ *
+ * <p>Each call carries its caller's {@link PeerIdentity} (from the request's metadata, stamped by
+ * the server from the TLS session): a call naming a peer host is checked here against the
+ * advertised address; a call naming only a peer id is checked by the entity, which knows where
+ * that peer was recorded. Refusals are PermissionDenied (1403).
  */
-public final class SchedulerService implements Scheduler, PeerScheduler {
+public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerPowerApi {
   private final ClusterSharding sharding;
   private final ActorRef<HostRegistry.Command> hosts;
   private final FleetGeneration generation;
   private final FleetActivity activity;
   private final Duration askTimeout;
   private final ReportStreams reportStreams;
+  private final PeerIdentityHeader identities;
   /** After a fleet change, how long "unknown task" is asked again before it is believed. */
   static final Duration SETTLING = Duration.ofSeconds(15);
   private static final Empty EMPTY = Empty.getDefaultInstance();
 
   public SchedulerService(ActorSystem<?> system, ActorRef<HostRegistry.Command> hosts,
-      FleetGeneration generation, FleetActivity activity, Duration askTimeout) {
+      FleetGeneration generation, FleetActivity activity, Duration askTimeout,
+      PeerIdentityHeader identities) {
     this.sharding = ClusterSharding.get(system);
     this.hosts = hosts;
     this.generation = generation;
     this.activity = activity;
     this.askTimeout = askTimeout;
     this.reportStreams = new ReportStreams(sharding, system);
+    this.identities = identities;
   }
 
   CompletionStage<TaskEntity.Reply> ask(String taskId,
@@ -89,7 +98,7 @@ public final class SchedulerService implements Scheduler, PeerScheduler {
   }
 
   @Override
-  public CompletionStage<Task> statTask(StatTaskRequest in) {
+  public CompletionStage<Task> statTask(StatTaskRequest in, Metadata metadata) {
     return guard(() -> {
       String taskId = TaskIds.requireValidTaskId(in.getTaskId());
       return askSettled(taskId, TaskEntity.Stat::new, 4).thenApply(reply -> {
@@ -110,34 +119,36 @@ public final class SchedulerService implements Scheduler, PeerScheduler {
   }
 
   @Override
-  public CompletionStage<Empty> announceTask(AnnounceTaskRequest in) {
+  public CompletionStage<Empty> announceTask(AnnounceTaskRequest in, Metadata metadata) {
     return guard(() -> {
       String taskId = TaskIds.requireValidTaskId(in.getTaskId());
-      PeerEndpoint peer = checkedPeer(in.getPeerHost());
+      PeerIdentity caller = identities.of(metadata);
+      PeerEndpoint peer = permitted(caller, checkedPeer(in.getPeerHost()));
       TaskInfo info = taskInfoOf(taskId, in.getPiecePacket(), in.getTaskTypeValue());
-      hosts.tell(new HostRegistry.Beat(peer.id()));
-      return ask(taskId, replyTo -> new TaskEntity.Announce(info, peer, replyTo))
+      hosts.tell(new HostRegistry.Beat(peer.id(), peer.ip()));
+      return ask(taskId, replyTo -> new TaskEntity.Announce(info, peer, caller, replyTo))
           .thenApply(reply -> ack(taskId, reply));
     });
   }
 
   @Override
-  public CompletionStage<Empty> leaveTask(PeerTarget in) {
+  public CompletionStage<Empty> leaveTask(PeerTarget in, Metadata metadata) {
     return guard(() -> {
       String taskId = TaskIds.requireValidTaskId(in.getTaskId());
       if (in.getPeerId().isBlank()) {
         throw DfException.badRequest("peer id must not be empty");
       }
-      return ask(taskId, replyTo -> new TaskEntity.Leave(in.getPeerId(), replyTo))
+      PeerIdentity caller = identities.of(metadata);
+      return ask(taskId, replyTo -> new TaskEntity.Leave(in.getPeerId(), caller, replyTo))
           .thenApply(reply -> ack(taskId, reply));
     });
   }
 
   @Override
-  public CompletionStage<HeartbeatResponse> heartbeat(HeartbeatRequest in) {
+  public CompletionStage<HeartbeatResponse> heartbeat(HeartbeatRequest in, Metadata metadata) {
     return guard(() -> {
-      PeerEndpoint peer = checkedPeer(in.getHost());
-      hosts.tell(new HostRegistry.Beat(peer.id(), Math.max(0, in.getUploadLimit()),
+      PeerEndpoint peer = permitted(identities.of(metadata), checkedPeer(in.getHost()));
+      hosts.tell(new HostRegistry.Beat(peer.id(), peer.ip(), Math.max(0, in.getUploadLimit()),
           Math.max(0, in.getActiveUploads())));
       return java.util.concurrent.CompletableFuture.completedFuture(
           HeartbeatResponse.newBuilder().setGeneration(generation.current()).build());
@@ -145,15 +156,16 @@ public final class SchedulerService implements Scheduler, PeerScheduler {
   }
 
   @Override
-  public CompletionStage<RegisterResult> registerPeerTask(PeerTaskRequest in) {
+  public CompletionStage<RegisterResult> registerPeerTask(PeerTaskRequest in, Metadata metadata) {
     return guard(() -> {
       String taskId = registeredTaskId(in);
-      PeerEndpoint peer = checkedPeer(in.getPeerHost());
+      PeerIdentity caller = identities.of(metadata);
+      PeerEndpoint peer = permitted(caller, checkedPeer(in.getPeerHost()));
       if (!in.getPeerId().isEmpty() && !in.getPeerId().equals(peer.id())) {
         throw DfException.badRequest("peer_id and peer_host.id differ");
       }
-      hosts.tell(new HostRegistry.Beat(peer.id()));
-      return askSettled(taskId, replyTo -> new TaskEntity.Register(peer, replyTo), 4)
+      hosts.tell(new HostRegistry.Beat(peer.id(), peer.ip()));
+      return askSettled(taskId, replyTo -> new TaskEntity.Register(peer, caller, replyTo), 4)
           .thenApply(reply -> {
             if (reply instanceof TaskEntity.Registered r) {
               return RegisterResults.of(taskId, r);
@@ -175,25 +187,27 @@ public final class SchedulerService implements Scheduler, PeerScheduler {
   }
 
   @Override
-  public Source<PeerPacket, NotUsed> reportPieceResult(Source<PieceResult, NotUsed> in) {
-    return reportStreams.open(in);
+  public Source<PeerPacket, NotUsed> reportPieceResult(Source<PieceResult, NotUsed> in,
+      Metadata metadata) {
+    return reportStreams.open(in, identities.of(metadata));
   }
 
   @Override
-  public CompletionStage<Empty> reportPeerResult(PeerResult in) {
+  public CompletionStage<Empty> reportPeerResult(PeerResult in, Metadata metadata) {
     return guard(() -> {
       String taskId = TaskIds.requireValidTaskId(in.getTaskId());
       if (in.getPeerId().isBlank()) {
         throw DfException.badRequest("peer id must not be empty");
       }
+      PeerIdentity caller = identities.of(metadata);
       return ask(taskId, replyTo ->
-          new TaskEntity.PeerFinished(in.getPeerId(), in.getSuccess(), replyTo))
+          new TaskEntity.PeerFinished(in.getPeerId(), in.getSuccess(), caller, replyTo))
           .thenApply(reply -> ack(taskId, reply));
     });
   }
 
   @Override
-  public CompletionStage<TaskDescription> describeTask(StatTaskRequest in) {
+  public CompletionStage<TaskDescription> describeTask(StatTaskRequest in, Metadata metadata) {
     return guard(() -> {
       String taskId = TaskIds.requireValidTaskId(in.getTaskId());
       return askSettled(taskId, TaskEntity.Stat::new, 4).thenApply(reply -> {
@@ -214,14 +228,15 @@ public final class SchedulerService implements Scheduler, PeerScheduler {
   }
 
   @Override
-  public CompletionStage<Empty> reportBadParent(ReportBadParentRequest in) {
+  public CompletionStage<Empty> reportBadParent(ReportBadParentRequest in, Metadata metadata) {
     return guard(() -> {
       String taskId = TaskIds.requireValidTaskId(in.getTaskId());
       if (in.getBadPeerId().isBlank()) {
         throw DfException.badRequest("bad peer id must not be empty");
       }
-      return ask(taskId, replyTo ->
-          new TaskEntity.ReportBadParent(in.getBadPeerId(), in.getReporterPeerId(), replyTo))
+      PeerIdentity caller = identities.of(metadata);
+      return ask(taskId, replyTo -> new TaskEntity.ReportBadParent(in.getBadPeerId(),
+          in.getReporterPeerId(), caller, replyTo))
           .thenApply(reply -> ack(taskId, reply));
     });
   }
@@ -242,6 +257,15 @@ public final class SchedulerService implements Scheduler, PeerScheduler {
       return new DfException(code == null ? Code.SchedError : code, r.message());
     }
     return new DfException(Code.SchedError, "unexpected reply " + reply);
+  }
+
+  /** The peer, if the caller may act for it (its certificate names the peer's address). */
+  static PeerEndpoint permitted(PeerIdentity caller, PeerEndpoint peer) {
+    if (!caller.mayActFor(peer.ip())) {
+      throw DfException.permissionDenied(caller.describe() + " may not act for a peer at "
+          + peer.ip() + ": a daemon's certificate must name the address it advertises");
+    }
+    return peer;
   }
 
   static PeerEndpoint checkedPeer(PeerHost host) {

@@ -20,14 +20,39 @@ public record SchedulerSettings(
     Bootstrap bootstrap,
     int managementPort,
     ParentSelection parentSelection,
-    String tlsDir) {
+    String tlsDir,
+    IdentityRule peerIdentity) {
 
   /**
-   * How many parents a download is given at once, and the upload concurrency assumed for a host
-   * that has not reported its own (Dragonfly's default is 50).
+   * How many parents a download is given at once, the upload concurrency assumed for a host
+   * that has not reported its own (Dragonfly's default is 50), and how many different hosts must
+   * report a parent bad before no one is offered it.
    */
-  public record ParentSelection(int parentLimit, int defaultUploadLimit)
+  public record ParentSelection(int parentLimit, int defaultUploadLimit, int badParentReporters)
       implements dev.dfcache.cluster.CborSerializable {}
+
+  /** With TLS, whom a daemon's certificate lets it act for ({@link PeerIdentity}). */
+  public enum IdentityRule {
+    /** Peers at the IP addresses the certificate names (the default). */
+    ADDRESS,
+    /**
+     * Peers at the address the caller's connection comes from, whatever certificate of the CA
+     * it holds: for one certificate shared by every daemon where addresses are not translated
+     * between daemons and schedulers (pod to pod in Kubernetes).
+     */
+    SOURCE,
+    /** Any peer: every daemon holds the same certificate and sources are translated (NAT). */
+    ANY;
+
+    public static IdentityRule parse(String s) {
+      try {
+        return valueOf(s.trim().toUpperCase(Locale.ROOT));
+      } catch (IllegalArgumentException e) {
+        throw new IllegalArgumentException("peer-identity must be 'address', 'source' or 'any', "
+            + "got '" + s + "'");
+      }
+    }
+  }
 
   public static final String SYSTEM_NAME = "dfcache-scheduler";
   public static final String ROLE = "scheduler";
@@ -65,30 +90,35 @@ public record SchedulerSettings(
         c.getDuration("ask-timeout"),
         c.hasPath("bootstrap") ? Bootstrap.parse(c.getString("bootstrap")) : Bootstrap.CONFIG,
         c.hasPath("management-port") ? c.getInt("management-port") : 0,
-        new ParentSelection(c.getInt("parent-limit"), c.getInt("default-upload-limit")),
-        c.getString("tls-dir"));
+        new ParentSelection(c.getInt("parent-limit"), c.getInt("default-upload-limit"),
+            c.getInt("bad-parent-reporters")),
+        c.getString("tls-dir"),
+        IdentityRule.parse(c.getString("peer-identity")));
   }
 
   public SchedulerSettings withAddresses(String host, int grpcPort, int clusterPort,
       List<HostPort> seedNodes) {
     return new SchedulerSettings(host, grpcPort, clusterPort, seedNodes, shards, virtualNodes,
-        hostTtl, forgetHostAfter, askTimeout, bootstrap, managementPort, parentSelection, tlsDir);
+        hostTtl, forgetHostAfter, askTimeout, bootstrap, managementPort, parentSelection, tlsDir,
+        peerIdentity);
   }
 
   public SchedulerSettings withHostTtl(Duration ttl) {
     return new SchedulerSettings(host, grpcPort, clusterPort, seedNodes, shards, virtualNodes,
-        ttl, forgetHostAfter, askTimeout, bootstrap, managementPort, parentSelection, tlsDir);
+        ttl, forgetHostAfter, askTimeout, bootstrap, managementPort, parentSelection, tlsDir,
+        peerIdentity);
   }
 
   /** @param managementPort 0 = no management HTTP (config mode) or 7626 (kubernetes mode) */
   public SchedulerSettings withBootstrap(Bootstrap bootstrap, int managementPort) {
     return new SchedulerSettings(host, grpcPort, clusterPort, seedNodes, shards, virtualNodes,
-        hostTtl, forgetHostAfter, askTimeout, bootstrap, managementPort, parentSelection, tlsDir);
+        hostTtl, forgetHostAfter, askTimeout, bootstrap, managementPort, parentSelection, tlsDir,
+        peerIdentity);
   }
 
   public SchedulerSettings withTlsDir(String dir) {
     return new SchedulerSettings(host, grpcPort, clusterPort, seedNodes, shards, virtualNodes,
-        hostTtl, forgetHostAfter, askTimeout, bootstrap, managementPort, parentSelection, dir);
+        hostTtl, forgetHostAfter, askTimeout, bootstrap, managementPort, parentSelection, dir, peerIdentity);
   }
 
   /**
@@ -97,6 +127,11 @@ public record SchedulerSettings(
    */
   public boolean tls() {
     return !tlsDir.isBlank();
+  }
+
+  /** Whom a caller may act for: {@link IdentityRule#ANY} without TLS. */
+  public IdentityRule effectivePeerIdentity() {
+    return tls() ? peerIdentity : IdentityRule.ANY;
   }
 
   /** The management HTTP port this node serves, or 0 when it serves none. */

@@ -8,11 +8,9 @@ import dev.dfcache.metrics.SchedulerMetrics;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.PostStop;
@@ -41,12 +39,19 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
 
   public sealed interface Command extends CborSerializable {}
 
+  /*
+   * Every command that acts for a peer carries its caller's identity: the service has checked a
+   * peer host it names, the entity checks that an existing peer id is the caller's (recorded at
+   * an address the caller's certificate names), so no one can take over another host's entry.
+   */
+
   /** A peer holds the whole task. */
-  public record Announce(TaskInfo info, PeerEndpoint peer, ActorRef<Reply> replyTo)
-      implements Command {}
+  public record Announce(TaskInfo info, PeerEndpoint peer, PeerIdentity caller,
+      ActorRef<Reply> replyTo) implements Command {}
 
   /** A peer wants to download the task (RegisterPeerTask): answered with {@link Registered}. */
-  public record Register(PeerEndpoint peer, ActorRef<Reply> replyTo) implements Command {}
+  public record Register(PeerEndpoint peer, PeerIdentity caller, ActorRef<Reply> replyTo)
+      implements Command {}
 
   /**
    * One message of a peer's report stream: a piece it got (or failed to get) from a parent, or
@@ -54,19 +59,22 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
    * parents; every report carries it, so a stream re-attaches to a new incarnation of the task.
    */
   public record PieceReported(String peerId, int piece, String parentId, boolean success,
-      int code, long costMs, ActorRef<PacketUpdate> packets) implements Command {}
+      int code, long costMs, PeerIdentity caller, ActorRef<PacketUpdate> packets)
+      implements Command {}
 
   /** A peer's report stream closed. */
   public record ReportsEnded(String peerId, ActorRef<PacketUpdate> packets) implements Command {}
 
   /** ReportPeerResult: the download ended, with the whole task or not. */
-  public record PeerFinished(String peerId, boolean success, ActorRef<Reply> replyTo)
-      implements Command {}
+  public record PeerFinished(String peerId, boolean success, PeerIdentity caller,
+      ActorRef<Reply> replyTo) implements Command {}
 
-  public record ReportBadParent(String badPeerId, String reporterId, ActorRef<Reply> replyTo)
-      implements Command {}
+  /** A peer got bad data from a parent (see {@link BadParentReports}). */
+  public record ReportBadParent(String badPeerId, String reporterId, PeerIdentity caller,
+      ActorRef<Reply> replyTo) implements Command {}
 
-  public record Leave(String peerId, ActorRef<Reply> replyTo) implements Command {}
+  public record Leave(String peerId, PeerIdentity caller, ActorRef<Reply> replyTo)
+      implements Command {}
 
   public record Stat(ActorRef<Reply> replyTo) implements Command {}
 
@@ -161,11 +169,8 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   private TaskInfo info;
   /** Most tasks have one or two peers: a small table, not the default 16 slots. */
   private final Map<String, PeerState> peers = new LinkedHashMap<>(4);
-  /**
-   * Peers found serving corrupt data for this task: never offered again until they re-announce.
-   * Empty and shared until the first report, since a node holds hundreds of thousands of tasks.
-   */
-  private Set<String> quarantined = Set.of();
+  /** Peers reported serving corrupt data for this task; null until the first report. */
+  private BadParentReports badParents;
 
   public static Behavior<Command> create(EntityContext<Command> entityContext,
       TaskHandoff handoff, SchedulerSettings.ParentSelection selection) {
@@ -204,6 +209,9 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   }
 
   private Behavior<Command> onAnnounce(Announce m) {
+    if (refusedTakeover(m.peer(), m.caller(), m.replyTo())) {
+      return this;
+    }
     if (info != null && !info.sameContentAs(m.info())) {
       if (hasLiveHolder()) {
         m.replyTo().tell(new Rejected(Code.BadRequest.getNumber(),
@@ -213,14 +221,14 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
       // Nobody alive holds the old content: the new announce defines the task.
       peerGauge.dec(peers.size());
       peers.clear();
-      quarantined = Set.of();
+      badParents = null;
     }
     info = m.info();
     BitSet all = new BitSet(info.totalPieces());
     all.set(0, info.totalPieces());
     PeerState p = upsert(m.peer(), all, true);
-    if (!quarantined.isEmpty()) { // a HashSet once anyone was reported
-      quarantined.remove(m.peer().id());
+    if (badParents != null) {
+      badParents.forget(m.peer().id());
     }
     m.replyTo().tell(new Ack(true));
     rescheduleOthers(p, false);
@@ -230,6 +238,9 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   private Behavior<Command> onRegister(Register m) {
     if (info == null) {
       return unknown(m.replyTo());
+    }
+    if (refusedTakeover(m.peer(), m.caller(), m.replyTo())) {
+      return this;
     }
     PeerState self = peers.get(m.peer().id());
     if (self == null) {
@@ -255,6 +266,11 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     if (info == null || child == null) {
       m.packets().tell(new ScheduleFailed(Code.SchedPeerNotFound.getNumber(), "peer " + m.peerId()
           + " is not registered for task " + taskId + ": register again"));
+      return this;
+    }
+    if (!m.caller().mayActFor(child.endpoint.ip())) {
+      m.packets().tell(new ScheduleFailed(Code.PermissionDenied.getNumber(),
+          notYours(m.caller(), child)));
       return this;
     }
     boolean attached = child.asChild == null || !child.asChild.packets.equals(m.packets());
@@ -317,6 +333,9 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     if (info == null || p == null) {
       return unknown(m.replyTo());
     }
+    if (!m.caller().mayActFor(p.endpoint.ip())) {
+      return denied(m.replyTo(), notYours(m.caller(), p));
+    }
     if (m.success()) {
       p.pieces.set(0, info.totalPieces());
       p.done = true;
@@ -328,22 +347,67 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     return this;
   }
 
+  /**
+   * Only a peer of this task reports, only as itself; it is not offered the parent again, and
+   * enough reporting hosts quarantine the parent for everyone ({@link BadParentReports}).
+   */
   private Behavior<Command> onReportBadParent(ReportBadParent m) {
-    getContext().getLog().warn("task {}: peer {} reported bad by {}", taskId, m.badPeerId(),
-        m.reporterId());
-    if (quarantined.isEmpty()) {
-      quarantined = new HashSet<>(2);
+    PeerState reporter = peers.get(m.reporterId());
+    if (info == null || reporter == null) {
+      return unknown(m.replyTo());
     }
-    quarantined.add(m.badPeerId());
+    if (!m.caller().mayActFor(reporter.endpoint.ip())) {
+      return denied(m.replyTo(), notYours(m.caller(), reporter));
+    }
+    if (badParents == null) {
+      badParents = new BadParentReports(selection.badParentReporters());
+    }
+    // With identities, a host is its address (one host cannot vote twice with two peer ids).
+    String host = m.caller().unrestricted() ? reporter.id() : reporter.endpoint.ip();
+    boolean quarantined = badParents.report(m.badPeerId(), reporter.id(), host);
+    getContext().getLog().warn("task {}: peer {} reported bad by {}{}", taskId, m.badPeerId(),
+        m.reporterId(), quarantined ? ": quarantined" : "");
     m.replyTo().tell(new Ack(true));
-    rescheduleChildrenOf(m.badPeerId());
+    if (quarantined) {
+      rescheduleChildrenOf(m.badPeerId());
+    } else {
+      reschedule(reporter, false);
+    }
     return this;
   }
 
   private Behavior<Command> onLeave(Leave m) {
+    PeerState p = peers.get(m.peerId());
+    if (p != null && !m.caller().mayActFor(p.endpoint.ip())) {
+      return denied(m.replyTo(), notYours(m.caller(), p));
+    }
     remove(m.peerId());
     m.replyTo().tell(new Ack(true));
     return this;
+  }
+
+  /**
+   * Refuses an announce or registration that would move an existing peer id to another
+   * caller's address: the id stays with the host that holds it.
+   */
+  private boolean refusedTakeover(PeerEndpoint peer, PeerIdentity caller,
+      ActorRef<Reply> replyTo) {
+    PeerState existing = peers.get(peer.id());
+    if (existing == null || caller.mayActFor(existing.endpoint.ip())) {
+      return false;
+    }
+    denied(replyTo, notYours(caller, existing));
+    return true;
+  }
+
+  private Behavior<Command> denied(ActorRef<Reply> replyTo, String message) {
+    replyTo.tell(new Rejected(Code.PermissionDenied.getNumber(), message));
+    return this;
+  }
+
+  private String notYours(PeerIdentity caller, PeerState peer) {
+    return "task " + taskId + ": peer " + peer.id() + " is at " + peer.endpoint.ip() + ", and "
+        + caller.describe() + " may act only for peers at its own addresses";
   }
 
   private void remove(String peerId) {
@@ -450,7 +514,8 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     Map<String, PeerEndpoint> byId = new HashMap<>();
     for (PeerState p : peers.values()) {
       String id = p.id();
-      if (p == child || quarantined.contains(id) || !liveness.isAlive(id)
+      if (p == child || (badParents != null && badParents.excludedFor(id, child.id()))
+          || !liveness.isAlive(id)
           || (child.asChild != null && child.asChild.blocked(id))) {
         continue;
       }
@@ -501,7 +566,8 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
 
   private boolean hasLiveHolder() {
     for (PeerState p : peers.values()) {
-      if (p.done && !quarantined.contains(p.id()) && liveness.isAlive(p.id())) {
+      if (p.done && (badParents == null || !badParents.isQuarantined(p.id()))
+          && liveness.isAlive(p.id())) {
         return true;
       }
     }

@@ -31,23 +31,30 @@ import picocli.CommandLine.Parameters;
 @Command(name = "dfcache-certs", mixinStandardHelpOptions = true,
     description = {
         "Make a certificate authority (once) and a certificate for each NAME, signed by it, for "
-            + "mutual TLS between dfcache components. NAME is a host name or an IP address; it "
-            + "becomes the certificate's subject (CN) and subject alternative name.",
+            + "mutual TLS between dfcache components. NAME is a host name or an IP address, or "
+            + "several joined by commas (node-1,10.0.0.5): the first is the subject (CN) and the "
+            + "directory, all are subject alternative names.",
+        "",
+        "A daemon's certificate must name the IP address it advertises (its --host, or the "
+            + "first non-loopback address): schedulers let a daemon act only for peers at the "
+            + "addresses its certificate names (scheduler option --peer-identity).",
         "",
         "Writes DIR/ca.crt, DIR/ca.p12 + DIR/ca.pass (the CA's key: keep it safe, or offline), "
             + "and DIR/NAME/ca.crt, DIR/NAME/tls.crt, DIR/NAME/tls.key for each host: hand "
             + "DIR/NAME to that host's component as --tls-dir, or store it as a Kubernetes "
             + "Secret (kubectl create secret generic NAME --from-file=DIR/NAME)."},
-    footer = {"", "Example:", "  bin/dfcache-certs /etc/dfcache/pki 10.0.0.5 scheduler-0.dfcache"})
+    footer = {"", "Example:",
+        "  bin/dfcache-certs /etc/dfcache/pki 10.0.0.5 node-2,10.0.0.6 scheduler-0.dfcache"})
 public final class CertsCommand implements Callable<Integer> {
   private static final Pattern IP = Pattern.compile("^[0-9.]+$|^[0-9a-fA-F:]+:[0-9a-fA-F:.]*$");
-  private static final Pattern SAFE_NAME = Pattern.compile("^[A-Za-z0-9][A-Za-z0-9.:-]{0,252}$");
+  private static final Pattern SAFE_NAME = Pattern.compile("^[A-Za-z0-9:][A-Za-z0-9.:-]{0,252}$");
 
   @Parameters(index = "0", paramLabel = "DIR", description = "where the files go")
   Path dir;
 
   @Parameters(index = "1..*", arity = "1..*", paramLabel = "NAME",
-      description = "host names or IP addresses, one certificate each")
+      description = "host names or IP addresses (comma-joined for several in one "
+          + "certificate), one certificate each")
   List<String> names;
 
   @Option(names = "--days", defaultValue = "825", paramLabel = "N",
@@ -57,9 +64,11 @@ public final class CertsCommand implements Callable<Integer> {
   @Override
   public Integer call() throws Exception {
     for (String name : names) {
-      if (!SAFE_NAME.matcher(name).matches()) {
-        System.err.println("Error: not a host name or IP address: " + name);
-        return 1;
+      for (String part : name.split(",", -1)) {
+        if (!SAFE_NAME.matcher(part).matches()) {
+          System.err.println("Error: not a host name or IP address: '" + part + "' in " + name);
+          return 1;
+        }
       }
     }
     Files.createDirectories(dir);
@@ -84,7 +93,9 @@ public final class CertsCommand implements Callable<Integer> {
     return 0;
   }
 
-  private void host(String name, Path caStore, Path caPass) throws Exception {
+  private void host(String names, Path caStore, Path caPass) throws Exception {
+    List<String> all = List.of(names.split(","));
+    String name = all.get(0);
     Path out = Files.createDirectories(dir.resolve(name));
     Path store = out.resolve("host.p12");
     Path csr = out.resolve("host.csr");
@@ -97,7 +108,8 @@ public final class CertsCommand implements Callable<Integer> {
           caPass.toString());
       keytool("-certreq", "-alias", "host", "-keystore", store.toString(),
           "-storepass:file", caPass.toString(), "-file", csr.toString());
-      String san = (IP.matcher(name).matches() ? "ip:" : "dns:") + name;
+      String san = String.join(",", all.stream()
+          .map(n -> (IP.matcher(n).matches() ? "ip:" : "dns:") + n).toList());
       keytool("-gencert", "-alias", "ca", "-keystore", caStore.toString(),
           "-storepass:file", caPass.toString(), "-infile", csr.toString(),
           "-outfile", out.resolve(TlsFiles.CERT).toString(), "-rfc",
@@ -111,7 +123,7 @@ public final class CertsCommand implements Callable<Integer> {
       writePrivate(out.resolve(TlsFiles.KEY), TlsFiles.pem(key));
       Files.copy(dir.resolve("ca.crt"), out.resolve(TlsFiles.CA),
           java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      System.out.println("made " + out + "/{ca.crt,tls.crt,tls.key} for " + name);
+      System.out.println("made " + out + "/{ca.crt,tls.crt,tls.key} for " + names);
     } finally {
       Files.deleteIfExists(store);
       Files.deleteIfExists(csr);

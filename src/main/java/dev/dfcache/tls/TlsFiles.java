@@ -85,6 +85,11 @@ public final class TlsFiles {
         .build();
   }
 
+  /** The certificate chain in {@code dir/tls.crt}, the host's own certificate first. */
+  public static Certificate[] chain(Path dir) throws IOException, GeneralSecurityException {
+    return certificates(dir.resolve(CERT)).toArray(Certificate[]::new);
+  }
+
   static List<Certificate> certificates(Path pem) throws IOException, GeneralSecurityException {
     if (!Files.isRegularFile(pem)) {
       throw new IOException("missing " + pem + " (a PEM certificate)");

@@ -142,6 +142,9 @@ class ResilienceIT {
         "not one corrupt byte was written");
     double corrupt = corruptPieces(c);
     assertTrue(corrupt >= 1, "the corrupt holder was asked and caught (" + corrupt + ")");
+    // one reporter keeps the holder away from itself only: one peer cannot take another out
+    assertTrue(offeredBy(scheduler, id).contains("127.0.0.1-" + a.grpcPort));
+    reportBadAsAnotherPeer(scheduler, id, a);
     assertOfferedOnlyBy(scheduler, id, b, a);
 
     // A task of one piece is checked against the recorded sign without a piece list: the same
@@ -162,6 +165,7 @@ class ResilienceIT {
     importOn(b, "flipped-small", small);
     exportAsync(c, "flipped-small", work.resolve("c-small.out"), 0, Duration.ZERO).join();
     assertEquals(EndToEndIT.sha256(small), EndToEndIT.sha256(work.resolve("c-small.out")));
+    reportBadAsAnotherPeer(scheduler, smallId, a);
     assertOfferedOnlyBy(scheduler, smallId, b, a);
   }
 
@@ -185,6 +189,23 @@ class ResilienceIT {
       probe.register(taskId);
       probe.openReports(taskId);
       return V1Peer.parentIds(probe.nextPacket(Duration.ofSeconds(10)));
+    }
+  }
+
+  /** A second peer of the task (a v1 probe) reports the holder bad: two reporters quarantine. */
+  void reportBadAsAnotherPeer(Proc scheduler, String taskId, Proc bad) throws Exception {
+    HostPort at = HostPort.parse(scheduler.grpc());
+    try (V1Peer reporter = new V1Peer("second-reporter", at.host(), at.port())) {
+      reporter.register(taskId);
+      io.grpc.ManagedChannel ch = Channels.open(at);
+      try {
+        dev.dfcache.rpc.SchedulerRpc.REPORT_BAD_PARENT.call(ch,
+            dev.dfcache.api.peer.ReportBadParentRequest.newBuilder().setTaskId(taskId)
+                .setReporterPeerId(reporter.peerId).setBadPeerId("127.0.0.1-" + bad.grpcPort)
+                .build(), CALL);
+      } finally {
+        ch.shutdownNow();
+      }
     }
   }
 

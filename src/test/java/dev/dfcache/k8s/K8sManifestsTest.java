@@ -684,5 +684,11 @@ class K8sManifestsTest {
     Container d = container(daemon().getSpec().getTemplate(), "dfdaemon");
     assertEquals("HTTPS", d.getReadinessProbe().getHttpGet().getScheme());
     assertEquals("HTTPS", d.getLivenessProbe().getHttpGet().getScheme());
+    // one certificate for every daemon: the scheduler ties a caller to its pod IP instead, and
+    // the daemon advertises that pod IP
+    Container scheduler = templates().get("Deployment/dfcache-scheduler").getSpec()
+        .getContainers().get(0);
+    assertEquals("source", arg(scheduler, "--peer-identity"));
+    assertEquals("$(POD_IP)", arg(d, "--host"));
   }
 }
