@@ -52,7 +52,8 @@ import picocli.CommandLine.ScopeType;
         "  dfcache import /data/model.bin                 the same, named sha256:<hex> of its bytes",
         "  dfcache stat -i model-v3                      is it held by any live peer?",
         "  dfcache export -i model-v3 -O /tmp/model.bin  get it (from local cache or peers)",
-        "  dfcache delete -i model-v3                    drop this node's copy",
+        "  dfcache delete -i model-v3                    remove it from every node",
+        "  dfcache delete -l -i model-v3                 drop only this node's copy",
         "",
         "The daemon is reached on its unix socket: --daemon unix:PATH, else $DFCACHE_DAEMON, "
             + "else " + DfcacheCli.DEFAULT_DAEMON + ". The daemon reads and writes files as you: "
@@ -302,14 +303,21 @@ public final class DfcacheCli {
   }
 
   @Command(name = "delete", mixinStandardHelpOptions = true,
-      description = "Remove this node's copy of a task and leave it at the scheduler. Deleting a "
-          + "task that is not here is fine.")
+      description = {"Delete a task from the cache system: this node's copy and every other "
+          + "node's. Holders that are down drop their copies when they come back (within "
+          + "the scheduler's deletion-memory, 24h by default); importing the task again "
+          + "afterwards starts it anew. Deleting a task that does not exist is fine.",
+          "With -l/--local, only this node's copy goes; other holders keep serving it."})
   static final class Delete extends Common implements Callable<Integer> {
+    @Option(names = {"-l", "--local"}, description = "remove only this node's copy")
+    boolean local;
+
     @Override
     public Integer call() {
       DeleteTaskRequest req = DeleteTaskRequest.newBuilder().setUrl(url()).setUrlMeta(meta())
-          .build();
-      return run("delete", DaemonRpc.DELETE_TASK, req, callDeadline(), "deleted " + cid);
+          .setLocalOnly(local).build();
+      return run("delete", DaemonRpc.DELETE_TASK, req, callDeadline(),
+          (local ? "deleted this node's copy of " : "deleted from the network: ") + cid);
     }
   }
 

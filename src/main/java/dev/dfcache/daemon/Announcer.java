@@ -117,8 +117,8 @@ public final class Announcer extends AbstractBehavior<Announcer.Command> {
     getContext().getLog().info("announcing {} tasks ({})", tasks.size(), a.reason());
     Pair<UniqueKillSwitch, CompletionStage<Done>> started = Source.from(tasks)
         .viaMat(KillSwitches.single(), Keep.right())
-        .mapAsyncUnordered(8, t -> env.gateway()
-            .announce(t.meta(), ROUND_ATTEMPTS)
+        .mapAsyncUnordered(8, t -> NetworkDeletes
+            .announce(env, t.meta(), ROUND_ATTEMPTS, false)
             .exceptionally(e -> null))
         .toMat(Sink.ignore(), Keep.both())
         .run(env.system());

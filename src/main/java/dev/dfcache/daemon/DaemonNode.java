@@ -3,7 +3,12 @@ package dev.dfcache.daemon;
 import com.typesafe.config.Config;
 import dev.dfcache.access.Caller;
 import dev.dfcache.access.PathScope;
+import dev.dfcache.api.dfdaemon.Daemon;
 import dev.dfcache.api.dfdaemon.DaemonHandlerFactory;
+import dev.dfcache.api.peer.PeerDaemon;
+import dev.dfcache.api.peer.PeerDaemonHandlerFactory;
+import org.apache.pekko.grpc.javadsl.ServiceHandler;
+import org.apache.pekko.stream.Materializer;
 import dev.dfcache.localapi.LocalSocketServer;
 import dev.dfcache.tls.PeerTls;
 import java.nio.file.Path;
@@ -128,7 +133,12 @@ public final class DaemonNode implements AutoCloseable {
                   "pekko.http.server.remote-address-attribute", "on"))
               .withFallback(config)))
           .bind(WholeRequests.of(TcpLocalApiGate.wrap(
-                  DaemonHandlerFactory.create(service, GrpcErrors.handler(), system),
+                  ServiceHandler.concatOrNotFound(
+                      DaemonHandlerFactory.partial(service, Daemon.name,
+                          Materializer.matFromSystem(system), GrpcErrors.handler(), system),
+                      PeerDaemonHandlerFactory.partial(new PeerDaemonService(env),
+                          PeerDaemon.name, Materializer.matFromSystem(system),
+                          GrpcErrors.handler(), system)),
                   s.legacyTcpLocalApi(), s.localSocket().path()),
               Set.of("/dfdaemon.Daemon/SyncPieceTasks"), system))
           .toCompletableFuture().get(30, TimeUnit.SECONDS);

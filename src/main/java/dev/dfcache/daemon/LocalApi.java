@@ -94,8 +94,8 @@ public final class LocalApi {
             throw DfException.badRequest("cannot read " + in.getPath() + ": " + e.getMessage());
           }
         }, env.blocking())
-        .thenCompose(stored -> env.gateway()
-            .announce(stored.meta(), env.settings().announceAttempts())
+        .thenCompose(stored -> NetworkDeletes
+            .announce(env, stored.meta(), env.settings().announceAttempts(), true)
             .handle((ok, t) -> {
               if (t != null) {
                 // The copy is safe on disk and the announcer retries; the caller must still
@@ -198,9 +198,26 @@ public final class LocalApi {
         });
   }
 
+  /**
+   * Deletes this node's copy, then (unless local_only) the task from every holder: the scheduler
+   * forgets the task and tells its holders, and holders that are down drop their copies when
+   * they come back. Deleting a task nobody holds is OK.
+   */
   public CompletionStage<Empty> deleteTask(DeleteTaskRequest in) {
     String taskId = TaskIds.validatedTaskId(in.getUrl(), in.getUrlMeta());
-    return CompletableFuture.supplyAsync(() -> env.store().delete(taskId), env.blocking())
+    CompletionStage<Boolean> local =
+        CompletableFuture.supplyAsync(() -> env.store().delete(taskId), env.blocking());
+    if (!in.getLocalOnly()) {
+      return local.thenCompose(existed -> env.gateway().dropEverywhere(taskId))
+          .handle((ok, t) -> {
+            if (t != null) {
+              throw new DfException(DfException.of(t).code(), "deleted here, but not from the "
+                  + "network: " + DfException.of(t).getMessage());
+            }
+            return EMPTY;
+          });
+    }
+    return local
         .thenCompose(existed -> env.gateway().leave(taskId).handle((ok, t) -> {
           if (t != null) {
             log.warn("task {} deleted locally; leaving it at the scheduler failed: {}", taskId,

@@ -73,7 +73,7 @@ final class PeerTaskDownload {
           // critical path: the parents it came from still serve it meanwhile. The announce says
           // all that ReportPeerResult would (and survives a scheduler failover), so a dfcache
           // daemon sends no ReportPeerResult: one call less per download.
-          env.gateway().announce(stored.meta(), env.settings().announceAttempts())
+          NetworkDeletes.announce(env, stored.meta(), env.settings().announceAttempts(), false)
               .exceptionally(t -> {
                 log.warn("task {} downloaded but not announced yet: {}", taskId, t.getMessage());
                 return null;

@@ -5,7 +5,9 @@ import dev.dfcache.api.common.Code;
 import dev.dfcache.api.common.UrlMeta;
 import dev.dfcache.api.peer.HeartbeatRequest;
 import dev.dfcache.api.peer.HeartbeatResponse;
+import dev.dfcache.api.peer.DropTaskRequest;
 import dev.dfcache.api.peer.ReportBadParentRequest;
+import dev.dfcache.api.peer.TaskDeletion;
 import dev.dfcache.api.peer.TaskDescription;
 import dev.dfcache.api.common.Pattern;
 import dev.dfcache.api.scheduler.PeerPacket;
@@ -156,6 +158,11 @@ public final class SchedulerGateway implements AutoCloseable {
   }
 
   public CompletionStage<Empty> announce(TaskMeta meta, int attempts) {
+    return announce(meta, attempts, false);
+  }
+
+  /** @param fresh the copy was imported just now: it outlives an earlier delete of the task */
+  public CompletionStage<Empty> announce(TaskMeta meta, int attempts, boolean fresh) {
     AnnounceTaskRequest req = AnnounceTaskRequest.newBuilder()
         .setTaskId(meta.taskId())
         .setUrl(meta.url())
@@ -163,6 +170,7 @@ public final class SchedulerGateway implements AutoCloseable {
         .setPeerHost(self.toProto())
         .setPiecePacket(PiecePackets.all(meta, self))
         .setTaskTypeValue(meta.taskType())
+        .setFresh(fresh)
         .build();
     return callWithRetry(SchedulerRpc.ANNOUNCE_TASK, req, attempts);
   }
@@ -203,6 +211,18 @@ public final class SchedulerGateway implements AutoCloseable {
               CompletableFuture.delayedExecutor(700, TimeUnit.MILLISECONDS))
           .thenCompose(ignored -> whileSettling(call, retries - 1));
     }).thenCompose(x -> x);
+  }
+
+  /** Deletes the task from every holder (the scheduler tells them). */
+  public CompletionStage<Empty> dropEverywhere(String taskId) {
+    return callWithRetry(SchedulerRpc.DROP_TASK,
+        DropTaskRequest.newBuilder().setTaskId(taskId).setPeerId(self.id()).build(), 3);
+  }
+
+  /** Whether the task was deleted from the network (and not imported since). */
+  public CompletionStage<Boolean> isDeleted(String taskId) {
+    return call(SchedulerRpc.IS_DELETED, StatTaskRequest.newBuilder().setTaskId(taskId).build())
+        .thenApply(TaskDeletion::getDeleted);
   }
 
   public CompletionStage<Empty> leave(String taskId) {

@@ -3,7 +3,9 @@ package dev.dfcache.rpc;
 import com.google.protobuf.Empty;
 import dev.dfcache.api.peer.HeartbeatRequest;
 import dev.dfcache.api.peer.HeartbeatResponse;
+import dev.dfcache.api.peer.DropTaskRequest;
 import dev.dfcache.api.peer.ReportBadParentRequest;
+import dev.dfcache.api.peer.TaskDeletion;
 import dev.dfcache.api.peer.TaskDescription;
 import dev.dfcache.api.scheduler.PeerPacket;
 import dev.dfcache.api.scheduler.PeerTaskRequest;
@@ -35,6 +37,14 @@ public final class SchedulerRpc {
       UnaryMethod.of(PEER, "DescribeTask", StatTaskRequest.getDefaultInstance(), TaskDescription.getDefaultInstance());
   public static final UnaryMethod<ReportBadParentRequest, Empty> REPORT_BAD_PARENT =
       UnaryMethod.of(PEER, "ReportBadParent", ReportBadParentRequest.getDefaultInstance(), Empty.getDefaultInstance());
+
+  public static final UnaryMethod<DropTaskRequest, Empty> DROP_TASK =
+      UnaryMethod.of(PEER, "DropTask", DropTaskRequest.getDefaultInstance(), Empty.getDefaultInstance());
+  public static final UnaryMethod<StatTaskRequest, TaskDeletion> IS_DELETED =
+      UnaryMethod.of(PEER, "IsDeleted", StatTaskRequest.getDefaultInstance(), TaskDeletion.getDefaultInstance());
+  /** On daemons: a scheduler's hint that a task was deleted. */
+  public static final UnaryMethod<StatTaskRequest, Empty> TASK_DROPPED =
+      UnaryMethod.of("dfcache.PeerDaemon", "TaskDropped", StatTaskRequest.getDefaultInstance(), Empty.getDefaultInstance());
 
   private SchedulerRpc() {}
 }

@@ -125,7 +125,7 @@ public final class SchedulerNode implements AutoCloseable {
       PeerIdentityHeader identities = new PeerIdentityHeader(s.effectivePeerIdentity());
       SchedulerService service = new SchedulerService(system, hosts,
           new FleetGeneration(cluster, SchedulerSettings.ROLE), activity, s.askTimeout(),
-          identities);
+          identities, holderNotices(s, system));
       Function<HttpRequest, CompletionStage<HttpResponse>> services = WholeRequests.of(
           ServiceHandler.concatOrNotFound(
               SchedulerPowerApiHandlerFactory.partial(service, SchedulerPowerApi.name, system),
@@ -173,13 +173,23 @@ public final class SchedulerNode implements AutoCloseable {
     }
   }
 
+  /** Channels to daemons' peer ports, with this node's certificate when TLS is on. */
+  private static HolderNotices holderNotices(SchedulerSettings s, ActorSystem<?> system)
+      throws Exception {
+    HolderNotices notices = new HolderNotices(new dev.dfcache.rpc.Channels(s.tls()
+        ? dev.dfcache.tls.PeerTls.load(java.nio.file.Path.of(s.tlsDir())).grpcClient() : null));
+    system.getWhenTerminated().thenRun(notices::close);
+    return notices;
+  }
+
   /** The "package.Service/Method" names this node serves over gRPC. */
   static final Set<String> GRPC_METHODS = Set.of(
       "scheduler.Scheduler/StatTask", "scheduler.Scheduler/AnnounceTask",
       "scheduler.Scheduler/LeaveTask", "dfcache.PeerScheduler/Heartbeat",
       "scheduler.Scheduler/RegisterPeerTask", "scheduler.Scheduler/ReportPieceResult",
       "scheduler.Scheduler/ReportPeerResult", "dfcache.PeerScheduler/DescribeTask",
-      "dfcache.PeerScheduler/ReportBadParent");
+      "dfcache.PeerScheduler/ReportBadParent", "dfcache.PeerScheduler/DropTask",
+      "dfcache.PeerScheduler/IsDeleted");
 
   /** GET /metrics and GET /healthz (HTTP/1.1) next to gRPC on the same port. */
   private static CompletionStage<HttpResponse> route(HttpRequest request,
@@ -213,7 +223,7 @@ public final class SchedulerNode implements AutoCloseable {
         });
     ClusterSharding.get(system).init(
         Entity.of(TaskEntity.TYPE_KEY,
-            ctx -> TaskEntity.create(ctx, handoff, s.parentSelection()))
+            ctx -> TaskEntity.create(ctx, handoff, s.parentSelection(), s.deletionMemory()))
             .withRole(SchedulerSettings.ROLE)
             .withMessageExtractor(new TaskShards<TaskEntity.Command>(s.shards()))
             .withAllocationStrategy(new ConsistentHashingAllocationStrategy(s.virtualNodes(), s.shards()))

@@ -18,7 +18,9 @@ import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Source;
 import dev.dfcache.api.peer.HeartbeatResponse;
 import dev.dfcache.api.peer.PeerSchedulerPowerApi;
+import dev.dfcache.api.peer.DropTaskRequest;
 import dev.dfcache.api.peer.ReportBadParentRequest;
+import dev.dfcache.api.peer.TaskDeletion;
 import dev.dfcache.api.scheduler.AnnounceTaskRequest;
 import dev.dfcache.api.scheduler.PeerHost;
 import dev.dfcache.api.scheduler.PeerTarget;
@@ -58,13 +60,14 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
   private final Duration askTimeout;
   private final ReportStreams reportStreams;
   private final PeerIdentityHeader identities;
+  private final HolderNotices holders;
   /** After a fleet change, how long "unknown task" is asked again before it is believed. */
   static final Duration SETTLING = Duration.ofSeconds(15);
   private static final Empty EMPTY = Empty.getDefaultInstance();
 
   public SchedulerService(ActorSystem<?> system, ActorRef<HostRegistry.Command> hosts,
       FleetGeneration generation, FleetActivity activity, Duration askTimeout,
-      PeerIdentityHeader identities) {
+      PeerIdentityHeader identities, HolderNotices holders) {
     this.sharding = ClusterSharding.get(system);
     this.hosts = hosts;
     this.generation = generation;
@@ -72,6 +75,7 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
     this.askTimeout = askTimeout;
     this.reportStreams = new ReportStreams(sharding, system);
     this.identities = identities;
+    this.holders = holders;
   }
 
   CompletionStage<TaskEntity.Reply> ask(String taskId,
@@ -126,7 +130,8 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
       PeerEndpoint peer = permitted(caller, checkedPeer(in.getPeerHost()));
       TaskInfo info = taskInfoOf(taskId, in.getPiecePacket(), in.getTaskTypeValue());
       hosts.tell(new HostRegistry.Beat(peer.id(), peer.ip()));
-      return ask(taskId, replyTo -> new TaskEntity.Announce(info, peer, caller, replyTo))
+      return ask(taskId,
+              replyTo -> new TaskEntity.Announce(info, peer, caller, in.getFresh(), replyTo))
           .thenApply(reply -> ack(taskId, reply));
     });
   }
@@ -238,6 +243,38 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
       return ask(taskId, replyTo -> new TaskEntity.ReportBadParent(in.getBadPeerId(),
           in.getReporterPeerId(), caller, replyTo))
           .thenApply(reply -> ack(taskId, reply));
+    });
+  }
+
+  /**
+   * Deletes the task from the network: any daemon may ask (its users may delete any task, as on
+   * their own node); the entity forgets the task and the holders are told.
+   */
+  @Override
+  public CompletionStage<Empty> dropTask(DropTaskRequest in, Metadata metadata) {
+    return guard(() -> {
+      String taskId = TaskIds.requireValidTaskId(in.getTaskId());
+      return askSettled(taskId, replyTo -> new TaskEntity.Drop(in.getPeerId(), replyTo), 0)
+          .thenApply(reply -> {
+            if (reply instanceof TaskEntity.Dropped d) {
+              holders.taskDeleted(taskId, d.holders());
+              return EMPTY;
+            }
+            throw unexpected(taskId, reply);
+          });
+    });
+  }
+
+  @Override
+  public CompletionStage<TaskDeletion> isDeleted(StatTaskRequest in, Metadata metadata) {
+    return guard(() -> {
+      String taskId = TaskIds.requireValidTaskId(in.getTaskId());
+      return ask(taskId, TaskEntity.AskDeleted::new).thenApply(reply -> {
+        if (reply instanceof TaskEntity.Deletion d) {
+          return TaskDeletion.newBuilder().setDeleted(d.deleted()).build();
+        }
+        throw unexpected(taskId, reply);
+      });
     });
   }
 

@@ -21,7 +21,8 @@ public record SchedulerSettings(
     int managementPort,
     ParentSelection parentSelection,
     String tlsDir,
-    IdentityRule peerIdentity) {
+    IdentityRule peerIdentity,
+    Duration deletionMemory) {
 
   /**
    * How many parents a download is given at once, the upload concurrency assumed for a host
@@ -93,32 +94,34 @@ public record SchedulerSettings(
         new ParentSelection(c.getInt("parent-limit"), c.getInt("default-upload-limit"),
             c.getInt("bad-parent-reporters")),
         c.getString("tls-dir"),
-        IdentityRule.parse(c.getString("peer-identity")));
+        IdentityRule.parse(c.getString("peer-identity")),
+        c.getDuration("deletion-memory"));
   }
 
   public SchedulerSettings withAddresses(String host, int grpcPort, int clusterPort,
       List<HostPort> seedNodes) {
     return new SchedulerSettings(host, grpcPort, clusterPort, seedNodes, shards, virtualNodes,
         hostTtl, forgetHostAfter, askTimeout, bootstrap, managementPort, parentSelection, tlsDir,
-        peerIdentity);
+        peerIdentity, deletionMemory);
   }
 
   public SchedulerSettings withHostTtl(Duration ttl) {
     return new SchedulerSettings(host, grpcPort, clusterPort, seedNodes, shards, virtualNodes,
         ttl, forgetHostAfter, askTimeout, bootstrap, managementPort, parentSelection, tlsDir,
-        peerIdentity);
+        peerIdentity, deletionMemory);
   }
 
   /** @param managementPort 0 = no management HTTP (config mode) or 7626 (kubernetes mode) */
   public SchedulerSettings withBootstrap(Bootstrap bootstrap, int managementPort) {
     return new SchedulerSettings(host, grpcPort, clusterPort, seedNodes, shards, virtualNodes,
         hostTtl, forgetHostAfter, askTimeout, bootstrap, managementPort, parentSelection, tlsDir,
-        peerIdentity);
+        peerIdentity, deletionMemory);
   }
 
   public SchedulerSettings withTlsDir(String dir) {
     return new SchedulerSettings(host, grpcPort, clusterPort, seedNodes, shards, virtualNodes,
-        hostTtl, forgetHostAfter, askTimeout, bootstrap, managementPort, parentSelection, dir, peerIdentity);
+        hostTtl, forgetHostAfter, askTimeout, bootstrap, managementPort, parentSelection, dir, peerIdentity,
+        deletionMemory);
   }
 
   /**

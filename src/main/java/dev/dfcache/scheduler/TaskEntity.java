@@ -5,6 +5,7 @@ import dev.dfcache.cluster.CborSerializable;
 import dev.dfcache.common.PeerEndpoint;
 import dev.dfcache.common.PieceMarks;
 import dev.dfcache.metrics.SchedulerMetrics;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
@@ -46,7 +47,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
    */
 
   /** A peer holds the whole task. */
-  public record Announce(TaskInfo info, PeerEndpoint peer, PeerIdentity caller,
+  public record Announce(TaskInfo info, PeerEndpoint peer, PeerIdentity caller, boolean fresh,
       ActorRef<Reply> replyTo) implements Command {}
 
   /** A peer wants to download the task (RegisterPeerTask): answered with {@link Registered}. */
@@ -78,8 +79,22 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
 
   public record Stat(ActorRef<Reply> replyTo) implements Command {}
 
+  /**
+   * Delete the task from the network: answered with {@link Dropped}, the holders to tell. The
+   * deletion is remembered for the deletion memory, so that a holder that was down drops its copy
+   * when it announces it again.
+   */
+  public record Drop(String requesterId, ActorRef<Reply> replyTo) implements Command {}
+
+  /** Answered with {@link Deletion}. */
+  public record AskDeleted(ActorRef<Reply> replyTo) implements Command {}
+
+  /** The deletion memory ran out. */
+  private record ForgetDeletion(long deletedAtMillis) implements Command {}
+
   /** The state of this task's previous incarnation, handed over through sharding. */
-  public record RestoreState(TaskInfo info, List<PeerSnapshot> peers) implements Command {}
+  public record RestoreState(TaskInfo info, List<PeerSnapshot> peers, long deletedAtMillis)
+      implements Command {}
 
   /** Sent by sharding instead of PoisonPill when the shard hands off. */
   public record HandOff() implements Command {}
@@ -103,6 +118,11 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
    * complete holder to fetch it from directly (RegisterResult SMALL), else null.
    */
   public record Registered(TaskInfo info, PeerEndpoint singlePieceHolder) implements Reply {}
+
+  /** The task is deleted; these peers held it (the requester excepted). */
+  public record Dropped(List<PeerEndpoint> holders) implements Reply {}
+
+  public record Deletion(boolean deleted) implements Reply {}
 
   /** What a report stream is told. */
   public sealed interface PacketUpdate extends CborSerializable {}
@@ -171,20 +191,25 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   private final Map<String, PeerState> peers = new LinkedHashMap<>(4);
   /** Peers reported serving corrupt data for this task; null until the first report. */
   private BadParentReports badParents;
+  /** When the task was deleted from the network (0 = it was not, or was imported since). */
+  private long deletedAtMillis;
+  private final Duration deletionMemory;
 
   public static Behavior<Command> create(EntityContext<Command> entityContext,
-      TaskHandoff handoff, SchedulerSettings.ParentSelection selection) {
-    return Behaviors.setup(ctx -> new TaskEntity(ctx, entityContext, handoff, selection));
+      TaskHandoff handoff, SchedulerSettings.ParentSelection selection, Duration deletionMemory) {
+    return Behaviors.setup(ctx ->
+        new TaskEntity(ctx, entityContext, handoff, selection, deletionMemory));
   }
 
   private TaskEntity(ActorContext<Command> ctx, EntityContext<Command> entityContext,
-      TaskHandoff handoff, SchedulerSettings.ParentSelection selection) {
+      TaskHandoff handoff, SchedulerSettings.ParentSelection selection, Duration deletionMemory) {
     super(ctx);
     this.taskId = entityContext.getEntityId();
     this.shard = entityContext.getShard();
     this.liveness = HostLiveness.get(ctx.getSystem());
     this.handoff = handoff;
     this.selection = selection;
+    this.deletionMemory = deletionMemory;
     this.peerGauge = SchedulerMetrics.get(ctx.getSystem()).taskPeers;
   }
 
@@ -199,6 +224,12 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
         .onMessage(ReportBadParent.class, this::onReportBadParent)
         .onMessage(Leave.class, this::onLeave)
         .onMessage(Stat.class, this::onStat)
+        .onMessage(Drop.class, this::onDrop)
+        .onMessage(AskDeleted.class, m -> {
+          m.replyTo().tell(new Deletion(deletedAtMillis > 0));
+          return this;
+        })
+        .onMessage(ForgetDeletion.class, this::onForgetDeletion)
         .onMessage(RestoreState.class, this::onRestore)
         .onMessage(HandOff.class, m -> onHandOff())
         .onSignal(PostStop.class, s -> {
@@ -211,6 +242,14 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   private Behavior<Command> onAnnounce(Announce m) {
     if (refusedTakeover(m.peer(), m.caller(), m.replyTo())) {
       return this;
+    }
+    if (deletedAtMillis > 0) {
+      if (!m.fresh()) {
+        m.replyTo().tell(new Rejected(Code.TaskDeleted.getNumber(), "task " + taskId
+            + " was deleted from the network: drop this copy"));
+        return this;
+      }
+      deletedAtMillis = 0; // imported again after the delete
     }
     if (info != null && !info.sameContentAs(m.info())) {
       if (hasLiveHolder()) {
@@ -376,6 +415,58 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     return this;
   }
 
+  /**
+   * Forgets every peer and the task itself, and remembers the deletion: downloads in progress
+   * end (TaskDeleted), stat and register answer "not found", a re-announce of a kept copy is
+   * told to drop it, and a fresh import starts the task again.
+   */
+  private Behavior<Command> onDrop(Drop m) {
+    if (info == null && peers.isEmpty() && deletedAtMillis == 0) {
+      // nothing known of it: nothing to remember either (a delete of random ids must not
+      // leave entities behind)
+      m.replyTo().tell(new Dropped(List.of()));
+      shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
+      return this;
+    }
+    List<PeerEndpoint> holders = new ArrayList<>();
+    for (PeerState p : peers.values()) {
+      if (!p.id().equals(m.requesterId()) && !p.pieces.isEmpty()) {
+        holders.add(p.endpoint);
+      }
+      if (p.asChild != null) {
+        p.asChild.packets.tell(new ScheduleFailed(Code.TaskDeleted.getNumber(),
+            "task " + taskId + " was deleted"));
+      }
+    }
+    peerGauge.dec(peers.size());
+    peers.clear();
+    badParents = null;
+    info = null;
+    remember(System.currentTimeMillis());
+    getContext().getLog().info("task {} deleted from the network by {}: {} holders told",
+        taskId, m.requesterId(), holders.size());
+    m.replyTo().tell(new Dropped(holders));
+    return this;
+  }
+
+  private void remember(long deletedAt) {
+    deletedAtMillis = deletedAt;
+    long left = deletedAt + deletionMemory.toMillis() - System.currentTimeMillis();
+    getContext().scheduleOnce(Duration.ofMillis(Math.max(0, left)), getContext().getSelf(),
+        new ForgetDeletion(deletedAt));
+  }
+
+  /** The deletion is old enough: nothing is left of the task, so the entity goes too. */
+  private Behavior<Command> onForgetDeletion(ForgetDeletion m) {
+    if (deletedAtMillis == m.deletedAtMillis()) {
+      deletedAtMillis = 0;
+      if (peers.isEmpty()) {
+        shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
+      }
+    }
+    return this;
+  }
+
   private Behavior<Command> onLeave(Leave m) {
     PeerState p = peers.get(m.peerId());
     if (p != null && !m.caller().mayActFor(p.endpoint.ip())) {
@@ -414,6 +505,10 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     if (peers.remove(peerId) != null) {
       peerGauge.dec();
       rescheduleChildrenOf(peerId);
+      if (peers.isEmpty() && deletedAtMillis == 0) {
+        // the last peer left: nothing of the task is held anywhere, so nothing is kept here
+        shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
+      }
     }
   }
 
@@ -433,14 +528,18 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
    */
   private Behavior<Command> unknown(ActorRef<Reply> replyTo) {
     replyTo.tell(new Unknown(taskId));
-    if (peers.isEmpty()) {
+    if (peers.isEmpty() && deletedAtMillis == 0) { // a deletion is remembered for its time
       shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
     }
     return this;
   }
 
   private Behavior<Command> onRestore(RestoreState m) {
-    if (info == null || info.sameContentAs(m.info())) {
+    if (m.deletedAtMillis() > 0 && info == null && peers.isEmpty()) {
+      remember(m.deletedAtMillis());
+      return this;
+    }
+    if (m.info() != null && (info == null || info.sameContentAs(m.info()))) {
       info = m.info();
       for (PeerSnapshot s : m.peers()) {
         upsert(s.peer(), BitSet.valueOf(s.pieces()), s.done());
@@ -450,9 +549,9 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   }
 
   private Behavior<Command> onHandOff() {
-    if (info != null && !peers.isEmpty()) {
+    if ((info != null && !peers.isEmpty()) || deletedAtMillis > 0) {
       List<PeerSnapshot> snapshot = peers.values().stream().map(PeerState::snapshot).toList();
-      handoff.send(taskId, new RestoreState(info, snapshot));
+      handoff.send(taskId, new RestoreState(info, snapshot, deletedAtMillis));
     }
     return Behaviors.stopped();
   }

@@ -143,15 +143,15 @@ class EndToEndIT {
   }
 
   @Test
-  void afterDeleteOnTheImporterOthersStillServeIt() throws Exception {
+  void afterALocalDeleteOnTheImporterOthersStillServeIt() throws Exception {
     Path src = randomFile("deleted", 9 * MIB);
     String expected = sha256(src);
     ok(cli(a, "import", "-i", "deleted", src.toString()));
     Path outB = work.resolve("deleted.b");
     ok(cli(b, "export", "-i", "deleted", "-O", outB.toString()));
-    ok(cli(a, "delete", "-i", "deleted"));
+    ok(cli(a, "delete", "--local", "-i", "deleted"));
     notFound(cli(a, "stat", "-i", "deleted", "--local"));
-    ok(cli(a, "delete", "-i", "deleted"));
+    ok(cli(a, "delete", "-l", "-i", "deleted"));
     ok(cli(c, "stat", "-i", "deleted"));
     Path again = work.resolve("deleted.a-again");
     ok(cli(a, "export", "-i", "deleted", "-O", again.toString()));

@@ -157,7 +157,7 @@ class SoakIT {
         Files.delete(in);
       }
       default -> DaemonRpc.DELETE_TASK.call(cb, DeleteTaskRequest.newBuilder()
-          .setUrl(TaskIds.urlForCid(cid)).build(), CALL);
+          .setUrl(TaskIds.urlForCid(cid)).setLocalOnly(true).build(), CALL);
     }
   }
 }
