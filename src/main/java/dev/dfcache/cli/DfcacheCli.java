@@ -235,6 +235,11 @@ public final class DfcacheCli {
         description = "the file to import (instead of -I)")
     Path positional;
 
+    @Option(names = "--ttl", paramLabel = "DURATION",
+        description = "how long the task lives, e.g. 30m, 12h, 7d (1s..365d; default: the "
+            + "daemon's default-ttl, 0 = until deleted); then every node drops it")
+    String ttl;
+
     @Override
     public Integer call() {
       Path file = input != null ? input : positional;
@@ -259,7 +264,8 @@ public final class DfcacheCli {
         }
       }
       ImportTaskRequest req = ImportTaskRequest.newBuilder().setUrl(url()).setUrlMeta(meta())
-          .setPath(abs.toString()).setType(TaskType.DfCache).build();
+          .setPath(abs.toString()).setType(TaskType.DfCache)
+          .setTtl(ttl == null ? 0 : Units.parseDuration(ttl).toNanos()).build();
       return run("import", DaemonRpc.IMPORT_TASK, req, callDeadline(), "imported " + cid);
     }
   }

@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
 
 /** Durations ("10s", "2m", "500ms", "0") and byte sizes ("100MiB", "1G", "4096") on flags. */
 public final class Units {
-  private static final Pattern DURATION = Pattern.compile("^(\\d+)(ms|s|m|h)?$");
+  private static final Pattern DURATION = Pattern.compile("^(\\d+)(ms|s|m|h|d)?$");
   private static final Pattern SIZE = Pattern.compile("^(\\d+(?:\\.\\d+)?)\\s*([kmgt]?)(i?b?)$");
 
   private Units() {}
@@ -15,7 +15,7 @@ public final class Units {
   public static Duration parseDuration(String s) {
     Matcher m = DURATION.matcher(s.trim().toLowerCase(Locale.ROOT));
     if (!m.matches()) {
-      throw new IllegalArgumentException("not a duration: '" + s + "' (e.g. 500ms, 10s, 2m, 1h, 0)");
+      throw new IllegalArgumentException("not a duration: '" + s + "' (e.g. 500ms, 10s, 2m, 1h, 7d, 0)");
     }
     long n = Long.parseLong(m.group(1));
     String unit = m.group(2) == null ? "s" : m.group(2);
@@ -23,6 +23,7 @@ public final class Units {
       case "ms" -> Duration.ofMillis(n);
       case "m" -> Duration.ofMinutes(n);
       case "h" -> Duration.ofHours(n);
+      case "d" -> Duration.ofDays(n);
       default -> Duration.ofSeconds(n);
     };
   }

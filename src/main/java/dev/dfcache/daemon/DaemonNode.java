@@ -153,6 +153,9 @@ public final class DaemonNode implements AutoCloseable {
       double low = s.gcLowWatermark();
       system.scheduler().scheduleWithFixedDelay(s.gcInterval(), s.gcInterval(),
           () -> store.collectGarbage(high, low), blocking);
+      java.time.Duration expiryCheck = s.lifetime().expiryCheckInterval();
+      system.scheduler().scheduleWithFixedDelay(expiryCheck, expiryCheck, store::dropExpired,
+          blocking);
       log.info("dfdaemon {} advertising {}: local API on unix:{}, peer gRPC on {}{}, uploads on "
               + "{}, store {}, schedulers {}", self.id(), s.host(), socket.socket(),
           grpc.localAddress(), s.legacyTcpLocalApi() ? " (with the legacy TCP local API)" : "",

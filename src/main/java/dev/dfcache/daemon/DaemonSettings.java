@@ -41,7 +41,15 @@ public record DaemonSettings(
     String location,
     LocalSocket localSocket,
     boolean legacyTcpLocalApi,
-    String tlsDir) {
+    String tlsDir,
+    Lifetime lifetime) {
+
+  /**
+   * How long imported tasks live unless the import says (0 = for ever), and how often expired
+   * tasks are looked for.
+   */
+  public record Lifetime(Duration defaultTtl, Duration expiryCheckInterval) {}
+
 
   /** The local API's unix socket: its path, mode (octal) and group ("" = the daemon's). */
   public record LocalSocket(Path path, String mode, String group) {}
@@ -83,7 +91,8 @@ public record DaemonSettings(
         new LocalSocket(Path.of(c.getString("socket")), c.getString("socket-mode"),
             c.getString("socket-group")),
         c.getBoolean("legacy-tcp-local-api"),
-        c.getString("tls-dir"));
+        c.getString("tls-dir"),
+        new Lifetime(c.getDuration("default-ttl"), c.getDuration("expiry-check-interval")));
   }
 
   public DaemonSettings withNetwork(String host, int grpcPort, int uploadPort, Path dataDir,
@@ -94,7 +103,7 @@ public record DaemonSettings(
         downloadLimit, maxConcurrentUploads, maxUploadsPerTask, uploadSocketBuffer, fsync,
         storeQuota, gcInterval, gcHighWatermark,
         gcLowWatermark, uploadIdleTimeout, allowedImportDirs, allowedExportDirs, pieceTimeout, idc,
-        location, localSocket, legacyTcpLocalApi, tlsDir);
+        location, localSocket, legacyTcpLocalApi, tlsDir, lifetime);
   }
 
   /** The id this host announces under: configured, or "ip-grpcport" (stable across restarts). */

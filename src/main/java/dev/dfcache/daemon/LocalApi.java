@@ -85,7 +85,9 @@ public final class LocalApi {
   public CompletionStage<Empty> importTask(ImportTaskRequest in, Access access) {
     String taskId = TaskIds.validatedTaskId(in.getUrl(), in.getUrlMeta());
     Optional<ContentDigest> expected = expectedDigest(in.getUrl(), in.getUrlMeta());
-    TaskOrigin origin = originOf(taskId, in.getUrl(), in.getUrlMeta(), in.getTypeValue());
+    Duration ttl = checkedTtl(in.getTtl(), env.settings().lifetime().defaultTtl());
+    TaskOrigin origin = originOf(taskId, in.getUrl(), in.getUrlMeta(), in.getTypeValue())
+        .expiringAt(ttl.isZero() ? 0 : System.currentTimeMillis() + ttl.toMillis());
     return CompletableFuture.supplyAsync(() -> {
           try (FileChannel source =
                    CallerFiles.openForReading(access.caller(), in.getPath(), access.imports())) {
@@ -242,6 +244,23 @@ public final class LocalApi {
           DfException.badRequest("digest must be sha256:<64 hex> or md5:<32 hex>")));
     }
     return ContentDigest.parse(TaskIds.cidOf(url)).filter(d -> d.algorithm().equals("sha256"));
+  }
+
+  /** Longest TTL an import may ask for. */
+  static final Duration MAX_TTL = Duration.ofDays(365);
+
+  /** The request's TTL (nanoseconds; 0 = the default), within 1 s .. 365 days. */
+  static Duration checkedTtl(long nanos, Duration byDefault) {
+    if (nanos == 0) {
+      return byDefault;
+    }
+    if (nanos < 0 || nanos > MAX_TTL.toNanos()) {
+      throw DfException.badRequest("ttl must be at most " + MAX_TTL.toDays() + " days");
+    }
+    if (nanos < 1_000_000_000L) {
+      throw DfException.badRequest("ttl must be at least 1s (0 = the daemon's default)");
+    }
+    return Duration.ofNanos(nanos);
   }
 
   static Duration checkedTimeout(long nanos) {

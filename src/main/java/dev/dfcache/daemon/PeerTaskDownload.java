@@ -161,6 +161,7 @@ final class PeerTaskDownload {
         .setPieceSize(digests.isEmpty() ? PieceLayout.pieceSizeFor(0) : length)
         .setPieceMd5Sign(Digests.pieceListSign(digests))
         .setTaskType(registered.getTaskType())
+        .setExpiresAt(registered.getExpiresAt())
         .build();
   }
 
@@ -233,6 +234,6 @@ final class PeerTaskDownload {
     return new TaskMeta(TaskMeta.CURRENT_VERSION, origin.taskId(), origin.url(), origin.tag(),
         origin.application(), task.getTaskTypeValue(), task.getContentLength(),
         task.getPieceSize(), List.copyOf(digests), task.getPieceMd5Sign(),
-        System.currentTimeMillis(), true);
+        System.currentTimeMillis(), true, task.getExpiresAt());
   }
 }

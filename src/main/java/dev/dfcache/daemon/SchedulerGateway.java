@@ -171,6 +171,7 @@ public final class SchedulerGateway implements AutoCloseable {
         .setPiecePacket(PiecePackets.all(meta, self))
         .setTaskTypeValue(meta.taskType())
         .setFresh(fresh)
+        .setExpiresAt(meta.expiresAtMillis())
         .build();
     return callWithRetry(SchedulerRpc.ANNOUNCE_TASK, req, attempts);
   }

@@ -19,7 +19,8 @@ final class RegisterResults {
     TaskInfo info = r.info();
     RegisterResult.Builder b = RegisterResult.newBuilder()
         .setTaskId(taskId)
-        .setTaskTypeValue(info.taskType());
+        .setTaskTypeValue(info.taskType())
+        .setExpiresAt(info.expiresAtMillis());
     if (info.contentLength() == 0) {
       return b.setSizeScope(SizeScope.EMPTY).build();
     }

@@ -128,7 +128,8 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
       String taskId = TaskIds.requireValidTaskId(in.getTaskId());
       PeerIdentity caller = identities.of(metadata);
       PeerEndpoint peer = permitted(caller, checkedPeer(in.getPeerHost()));
-      TaskInfo info = taskInfoOf(taskId, in.getPiecePacket(), in.getTaskTypeValue());
+      TaskInfo info = taskInfoOf(taskId, in.getPiecePacket(), in.getTaskTypeValue(),
+          Math.max(0, in.getExpiresAt()));
       hosts.tell(new HostRegistry.Beat(peer.id(), peer.ip()));
       return ask(taskId,
               replyTo -> new TaskEntity.Announce(info, peer, caller, in.getFresh(), replyTo))
@@ -225,6 +226,7 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
               .setPieceSize(info.pieceSize())
               .setPieceMd5Sign(info.pieceListSign())
               .setTaskTypeValue(info.taskType())
+              .setExpiresAt(info.expiresAtMillis())
               .build();
         }
         throw unexpected(taskId, reply);
@@ -320,7 +322,8 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
    * Checks an announced piece list (complete, contiguous, consistent sizes) and reduces it to
    * what the scheduler keeps: the sizes and the sign of the list.
    */
-  static TaskInfo taskInfoOf(String taskId, PiecePacket packet, int taskType) {
+  static TaskInfo taskInfoOf(String taskId, PiecePacket packet, int taskType,
+      long expiresAtMillis) {
     long length = packet.getContentLength();
     if (length < 0) {
       throw DfException.badRequest("content length must not be negative");
@@ -352,6 +355,6 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
     }
     int type = TaskType.forNumber(taskType) == null ? TaskType.DfCache_VALUE : taskType;
     return new TaskInfo(length, pieces.size(), pieceSize, sign, type,
-        digests.size() == 1 ? digests.get(0) : "");
+        digests.size() == 1 ? digests.get(0) : "", expiresAtMillis);
   }
 }

@@ -92,6 +92,9 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   /** The deletion memory ran out. */
   private record ForgetDeletion(long deletedAtMillis) implements Command {}
 
+  /** The TTL set at import ran out (if the task still expires then). */
+  private record Expire(long expiresAtMillis) implements Command {}
+
   /** The state of this task's previous incarnation, handed over through sharding. */
   public record RestoreState(TaskInfo info, List<PeerSnapshot> peers, long deletedAtMillis)
       implements Command {}
@@ -230,6 +233,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
           return this;
         })
         .onMessage(ForgetDeletion.class, this::onForgetDeletion)
+        .onMessage(Expire.class, this::onExpire)
         .onMessage(RestoreState.class, this::onRestore)
         .onMessage(HandOff.class, m -> onHandOff())
         .onSignal(PostStop.class, s -> {
@@ -251,6 +255,11 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
       }
       deletedAtMillis = 0; // imported again after the delete
     }
+    if (m.info().expiredAt(System.currentTimeMillis())) {
+      m.replyTo().tell(new Rejected(Code.TaskDeleted.getNumber(), "task " + taskId
+          + " expired (its TTL ran out): drop this copy"));
+      return this;
+    }
     if (info != null && !info.sameContentAs(m.info())) {
       if (hasLiveHolder()) {
         m.replyTo().tell(new Rejected(Code.BadRequest.getNumber(),
@@ -262,7 +271,11 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
       peers.clear();
       badParents = null;
     }
-    info = m.info();
+    long expiredBefore = info == null ? -1 : info.expiresAtMillis();
+    info = info == null ? m.info() : info.expiryAfter(m.info(), m.fresh());
+    if (info.expiresAtMillis() != expiredBefore) {
+      expireOnTime();
+    }
     BitSet all = new BitSet(info.totalPieces());
     all.set(0, info.totalPieces());
     PeerState p = upsert(m.peer(), all, true);
@@ -456,6 +469,40 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
         new ForgetDeletion(deletedAt));
   }
 
+  /** Forgets the task when its TTL runs out, if it has one. */
+  private void expireOnTime() {
+    if (info.expiresAtMillis() > 0) {
+      getContext().scheduleOnce(
+          Duration.ofMillis(Math.max(0, info.expiresAtMillis() - System.currentTimeMillis())),
+          getContext().getSelf(), new Expire(info.expiresAtMillis()));
+    }
+  }
+
+  /**
+   * The task's TTL ran out: its holders drop it on their own (each knows the expiry), so the
+   * entity forgets the task, ends downloads still running and goes.
+   */
+  private Behavior<Command> onExpire(Expire m) {
+    if (info == null || info.expiresAtMillis() != m.expiresAtMillis()) {
+      return this; // re-imported with a new TTL since
+    }
+    for (PeerState p : peers.values()) {
+      if (p.asChild != null) {
+        p.asChild.packets.tell(new ScheduleFailed(Code.PeerTaskNotFound.getNumber(),
+            "task " + taskId + " expired"));
+      }
+    }
+    getContext().getLog().info("task {} expired: {} holders drop it", taskId, peers.size());
+    peerGauge.dec(peers.size());
+    peers.clear();
+    badParents = null;
+    info = null;
+    if (deletedAtMillis == 0) {
+      shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
+    }
+    return this;
+  }
+
   /** The deletion is old enough: nothing is left of the task, so the entity goes too. */
   private Behavior<Command> onForgetDeletion(ForgetDeletion m) {
     if (deletedAtMillis == m.deletedAtMillis()) {
@@ -541,6 +588,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     }
     if (m.info() != null && (info == null || info.sameContentAs(m.info()))) {
       info = m.info();
+      expireOnTime();
       for (PeerSnapshot s : m.peers()) {
         upsert(s.peer(), BitSet.valueOf(s.pieces()), s.done());
       }

@@ -20,14 +20,22 @@ public record TaskMeta(
     List<String> pieceDigests,
     String pieceListSign,
     long createdAtMillis,
-    boolean done) {
+    boolean done,
+    /** when every holder drops the task (epoch ms; 0 = never; absent in older meta.json) */
+    long expiresAtMillis) {
 
   public static final int CURRENT_VERSION = 1;
 
   public static TaskMeta complete(TaskOrigin origin, PieceLayout layout, List<String> digests) {
     return new TaskMeta(CURRENT_VERSION, origin.taskId(), origin.url(), origin.tag(),
         origin.application(), origin.taskType(), layout.contentLength(), layout.pieceSize(),
-        List.copyOf(digests), Digests.pieceListSign(digests), System.currentTimeMillis(), true);
+        List.copyOf(digests), Digests.pieceListSign(digests), System.currentTimeMillis(), true,
+        origin.expiresAtMillis());
+  }
+
+  /** Its TTL ran out: the task no longer exists, whatever is still on disk. */
+  public boolean expiredAt(long nowMillis) {
+    return expiresAtMillis > 0 && nowMillis >= expiresAtMillis;
   }
 
   public PieceLayout layout() {
@@ -39,6 +47,6 @@ public record TaskMeta(
   }
 
   public TaskOrigin origin() {
-    return new TaskOrigin(taskId, url, tag, application, taskType);
+    return new TaskOrigin(taskId, url, tag, application, taskType, expiresAtMillis);
   }
 }

@@ -175,12 +175,29 @@ public final class TaskStore {
     }
   }
 
+  /** A complete task; one whose TTL ran out is gone already (the sweep removes its files). */
   public Optional<StoredTask> get(String taskId) {
     StoredTask t = complete.get(taskId);
-    if (t != null) {
-      touch(taskId);
+    if (t == null || t.meta().expiredAt(System.currentTimeMillis())) {
+      return Optional.empty();
     }
-    return Optional.ofNullable(t);
+    touch(taskId);
+    return Optional.of(t);
+  }
+
+  /** Removes the tasks whose TTL ran out; their ids. */
+  public List<String> dropExpired() {
+    long now = System.currentTimeMillis();
+    List<String> dropped = new ArrayList<>();
+    for (StoredTask t : all()) {
+      if (t.meta().expiredAt(now) && delete(t.meta().taskId())) {
+        dropped.add(t.meta().taskId());
+      }
+    }
+    if (!dropped.isEmpty()) {
+      log.info("{} tasks expired (their TTL ran out) and were dropped", dropped.size());
+    }
+    return dropped;
   }
 
   /** Marks a task as just used: the garbage collector evicts the least recently used first. */

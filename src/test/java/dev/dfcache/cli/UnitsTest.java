@@ -12,6 +12,7 @@ class UnitsTest {
     assertEquals(Duration.ofSeconds(10), Units.parseDuration("10s"));
     assertEquals(Duration.ofMinutes(2), Units.parseDuration("2m"));
     assertEquals(Duration.ofMillis(500), Units.parseDuration("500ms"));
+    assertEquals(Duration.ofDays(7), Units.parseDuration("7d"));
     assertEquals(Duration.ZERO, Units.parseDuration("0"));
     assertThrows(IllegalArgumentException.class, () -> Units.parseDuration("-1s"));
     assertThrows(IllegalArgumentException.class, () -> Units.parseDuration("soon"));
