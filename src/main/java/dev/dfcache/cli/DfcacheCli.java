@@ -54,6 +54,7 @@ import picocli.CommandLine.ScopeType;
         "  dfcache export -i model-v3 -O /tmp/model.bin  get it (from local cache or peers)",
         "  dfcache delete -i model-v3                    remove it from every node",
         "  dfcache delete -l -i model-v3                 drop only this node's copy",
+        "  dfcache ls                                    the tasks this node holds",
         "",
         "The daemon is reached on its unix socket: --daemon unix:PATH, else $DFCACHE_DAEMON, "
             + "else " + DfcacheCli.DEFAULT_DAEMON + ". The daemon reads and writes files as you: "
@@ -73,6 +74,7 @@ public final class DfcacheCli {
     m.put("import", Import::new);
     m.put("export", Export::new);
     m.put("delete", Delete::new);
+    m.put("ls", Ls::new);
     return m;
   }
 
@@ -324,6 +326,50 @@ public final class DfcacheCli {
           .setLocalOnly(local).build();
       return run("delete", DaemonRpc.DELETE_TASK, req, callDeadline(),
           (local ? "deleted this node's copy of " : "deleted from the network: ") + cid);
+    }
+  }
+
+  @Command(name = "ls", mixinStandardHelpOptions = true,
+      description = "List the tasks this node holds: cid, tag, size, age, and the time left "
+          + "before its TTL runs out ('-' = no TTL). Oldest first.")
+  static final class Ls extends Common implements Callable<Integer> {
+    @Override
+    public Integer call() {
+      OneShotChannel channel = new OneShotChannel(daemonAddress());
+      dev.dfcache.api.local.TaskList list;
+      try {
+        list = DaemonRpc.LIST_TASKS.call(channel.channel(),
+            dev.dfcache.api.local.ListTasksRequest.getDefaultInstance(), callDeadline());
+      } catch (RuntimeException e) {
+        boolean unreachable = e instanceof io.grpc.StatusRuntimeException sre
+            && sre.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE;
+        System.err.println("Error: " + (unreachable ? "cannot reach dfdaemon at "
+            + daemonAddress() + " (" + whyUnreachable(e) + ")" : DfException.of(e).getMessage()));
+        return 1;
+      } finally {
+        channel.close();
+      }
+      long now = System.currentTimeMillis();
+      if (json) {
+        System.out.println(Json.object("ok", true, "command", "ls", "tasks",
+            Json.array(list.getTasksList().stream().map(t -> Json.object("cid", t.getCid(),
+                "tag", t.getTag(), "taskId", t.getTaskId(), "bytes", t.getContentLength(),
+                "pieces", t.getPieceCount(), "createdAt", t.getCreatedAt(),
+                "expiresAt", t.getExpiresAt())).toList())));
+        return 0;
+      }
+      System.out.printf("%-40s %-10s %10s %8s %9s%n", "CID", "TAG", "SIZE", "AGE", "TTL LEFT");
+      for (dev.dfcache.api.local.CachedTask t : list.getTasksList()) {
+        System.out.printf("%-40s %-10s %10s %8s %9s%n", t.getCid(),
+            t.getTag().isEmpty() ? "-" : t.getTag(), Units.formatBytes(t.getContentLength()),
+            Units.formatAge(Duration.ofMillis(Math.max(0, now - t.getCreatedAt()))),
+            t.getExpiresAt() == 0 ? "-"
+                : Units.formatAge(Duration.ofMillis(Math.max(0, t.getExpiresAt() - now))));
+      }
+      if (!quiet) {
+        System.out.println(list.getTasksCount() + " task" + (list.getTasksCount() == 1 ? "" : "s"));
+      }
+      return 0;
     }
   }
 

@@ -12,9 +12,22 @@ final class Json {
       }
       sb.append(quote(String.valueOf(keyValues[i]))).append(':');
       Object v = keyValues[i + 1];
-      sb.append(v instanceof Number || v instanceof Boolean ? v.toString() : quote(String.valueOf(v)));
+      sb.append(v instanceof Number || v instanceof Boolean || v instanceof Raw
+          ? v.toString() : quote(String.valueOf(v)));
     }
     return sb.append('}').toString();
+  }
+
+  /** Already JSON (an array or object), written as it is. */
+  record Raw(String json) {
+    @Override
+    public String toString() {
+      return json;
+    }
+  }
+
+  static Raw array(java.util.List<String> jsonValues) {
+    return new Raw("[" + String.join(",", jsonValues) + "]");
   }
 
   static String quote(String s) {

@@ -45,6 +45,21 @@ public final class Units {
     return (long) (n * (1L << shift));
   }
 
+  /** A short age or time left: 45s, 12m, 5h, 3d. */
+  public static String formatAge(Duration d) {
+    long s = d.toSeconds();
+    if (s < 120) {
+      return s + "s";
+    }
+    if (s < 120 * 60) {
+      return (s / 60) + "m";
+    }
+    if (s < 48 * 3600) {
+      return (s / 3600) + "h";
+    }
+    return (s / 86400) + "d";
+  }
+
   public static String formatBytes(long bytes) {
     if (bytes < 1024) {
       return bytes + " B";

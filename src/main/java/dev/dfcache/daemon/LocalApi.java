@@ -15,6 +15,7 @@ import dev.dfcache.common.ContentDigest;
 import dev.dfcache.common.DfException;
 import dev.dfcache.common.TaskIds;
 import dev.dfcache.storage.StoredTask;
+import dev.dfcache.storage.TaskMeta;
 import dev.dfcache.storage.TaskOrigin;
 import dev.dfcache.storage.TaskVanishedException;
 import java.io.IOException;
@@ -227,6 +228,23 @@ public final class LocalApi {
           }
           return EMPTY;
         }));
+  }
+
+  /** The tasks this node holds, oldest first (expired ones are gone already). */
+  public CompletionStage<dev.dfcache.api.local.TaskList> listTasks() {
+    return CompletableFuture.supplyAsync(() -> {
+      long now = System.currentTimeMillis();
+      dev.dfcache.api.local.TaskList.Builder list = dev.dfcache.api.local.TaskList.newBuilder();
+      env.store().all().stream()
+          .map(StoredTask::meta)
+          .filter(m -> !m.expiredAt(now))
+          .sorted(java.util.Comparator.comparingLong(TaskMeta::createdAtMillis))
+          .forEach(m -> list.addTasks(dev.dfcache.api.local.CachedTask.newBuilder()
+              .setTaskId(m.taskId()).setCid(TaskIds.cidOf(m.url())).setTag(m.tag())
+              .setContentLength(m.contentLength()).setPieceCount(m.pieceCount())
+              .setCreatedAt(m.createdAtMillis()).setExpiresAt(m.expiresAtMillis())));
+      return list.build();
+    }, env.blocking());
   }
 
   private static DfException notFound(String url, String where) {

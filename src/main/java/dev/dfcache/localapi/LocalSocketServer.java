@@ -95,6 +95,7 @@ public final class LocalSocketServer implements AutoCloseable {
         .workerEventLoopGroup(loops)
         .protocolNegotiator(new PeerCredentialsNegotiator())
         .addService(ServerInterceptors.intercept(service(api, access), new CallerInterceptor()))
+        .addService(ServerInterceptors.intercept(ownService(api), new CallerInterceptor()))
         .build()
         .start();
     try {
@@ -119,6 +120,14 @@ public final class LocalSocketServer implements AutoCloseable {
         PosixFilePermissions.toString(mode),
         settings.group().isBlank() ? "the daemon's" : settings.group());
     return new LocalSocketServer(server, loops, socket);
+  }
+
+  /** dfcache's own local methods. */
+  private static ServerServiceDefinition ownService(LocalApi api) {
+    return ServerServiceDefinition.builder("dfcache.LocalDaemon")
+        .addMethod(method(DaemonRpc.LIST_TASKS,
+            dev.dfcache.api.local.ListTasksRequest.parser(), (q, c) -> api.listTasks()))
+        .build();
   }
 
   /** grpc-java's view of dfdaemon.Daemon's local methods, each handed the caller. */

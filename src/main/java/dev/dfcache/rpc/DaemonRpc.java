@@ -28,5 +28,11 @@ public final class DaemonRpc {
   public static final StreamingMethod<PieceTaskRequest, PiecePacket> SYNC_PIECE_TASKS =
       StreamingMethod.of(SERVICE, "SyncPieceTasks", PieceTaskRequest.getDefaultInstance(), PiecePacket.getDefaultInstance());
 
+  /** dfcache's own local call (unix socket only): the tasks this node holds. */
+  public static final UnaryMethod<dev.dfcache.api.local.ListTasksRequest,
+      dev.dfcache.api.local.TaskList> LIST_TASKS = UnaryMethod.of("dfcache.LocalDaemon",
+          "ListTasks", dev.dfcache.api.local.ListTasksRequest.getDefaultInstance(),
+          dev.dfcache.api.local.TaskList.getDefaultInstance());
+
   private DaemonRpc() {}
 }

@@ -31,7 +31,7 @@ class DfcacheCliTest {
   void buildsOnlyTheCommandBeingRunButAllForHelp() {
     assertEquals(Set.of("stat"),
         DfcacheCli.commandLine("stat", "-i", "x").getSubcommands().keySet());
-    assertEquals(Set.of("stat", "import", "export", "delete", "help"),
+    assertEquals(Set.of("stat", "import", "export", "delete", "ls", "help"),
         DfcacheCli.commandLine("--help").getSubcommands().keySet());
   }
 

@@ -13,6 +13,10 @@ class UnitsTest {
     assertEquals(Duration.ofMinutes(2), Units.parseDuration("2m"));
     assertEquals(Duration.ofMillis(500), Units.parseDuration("500ms"));
     assertEquals(Duration.ofDays(7), Units.parseDuration("7d"));
+    assertEquals("45s", Units.formatAge(Duration.ofSeconds(45)));
+    assertEquals("12m", Units.formatAge(Duration.ofMinutes(12)));
+    assertEquals("5h", Units.formatAge(Duration.ofHours(5)));
+    assertEquals("3d", Units.formatAge(Duration.ofDays(3)));
     assertEquals(Duration.ZERO, Units.parseDuration("0"));
     assertThrows(IllegalArgumentException.class, () -> Units.parseDuration("-1s"));
     assertThrows(IllegalArgumentException.class, () -> Units.parseDuration("soon"));

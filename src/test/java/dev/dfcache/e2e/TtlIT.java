@@ -52,6 +52,15 @@ class TtlIT {
     ok(cli(b, "export", "-i", "short-lived", "-O", work.resolve("b.out").toString()));
     ok(cli(b, "export", "-i", "kept", "-O", work.resolve("kept.out").toString()));
     assertTrue(Files.exists(taskDir(b, "short-lived")), "b holds a copy");
+    // dfcache ls shows both, with the time left on the short-lived one only
+    CliResult listed = cli(b, "ls");
+    ok(listed);
+    assertTrue(listed.out().matches("(?s).*short-lived\\s+-\\s+9\\.0 MiB\\s+\\d+s\\s+\\d+s.*")
+        && listed.out().matches("(?s).*kept\\s+-\\s+9\\.0 MiB\\s+\\d+s\\s+-.*")
+        && listed.out().contains("2 tasks"), listed.out());
+    CliResult asJson = cli(b, "ls", "--json");
+    assertTrue(asJson.out().startsWith("{\"ok\":true,\"command\":\"ls\",\"tasks\":[{\"cid\":")
+        && asJson.out().contains("\"expiresAt\":0"), asJson.out());
 
     for (Proc p : List.of(a, b)) {
       awaitGone(p, "short-lived", Duration.ofSeconds(30));
@@ -65,6 +74,7 @@ class TtlIT {
       assertTrue(Files.exists(taskDir(p, "kept")));
     }
     assertTrue(Files.exists(work.resolve("b.out")), "an exported file is the user's");
+    assertTrue(cli(b, "ls").out().contains("1 task\n"), "only the kept one is listed");
     // imported again, it lives again
     ok(cli(b, "import", "-i", "short-lived", "--ttl", "1h", src.toString()));
     ok(cli(a, "stat", "-i", "short-lived"));
