@@ -242,6 +242,12 @@ public final class DfcacheCli {
             + "daemon's default-ttl, 0 = until deleted); then every node drops it")
     String ttl;
 
+    @Option(names = "--persistent-replica-count", paramLabel = "N",
+        description = "complete copies the network keeps on distinct live hosts (1..64; default: "
+            + "the daemon's default-replica-count, 1 = only this node's); the scheduler asks "
+            + "other hosts to download it, and replaces a holder that dies or drops it")
+    Integer replicas;
+
     @Override
     public Integer call() {
       Path file = input != null ? input : positional;
@@ -267,7 +273,8 @@ public final class DfcacheCli {
       }
       ImportTaskRequest req = ImportTaskRequest.newBuilder().setUrl(url()).setUrlMeta(meta())
           .setPath(abs.toString()).setType(TaskType.DfCache)
-          .setTtl(ttl == null ? 0 : Units.parseDuration(ttl).toNanos()).build();
+          .setTtl(ttl == null ? 0 : Units.parseDuration(ttl).toNanos())
+          .setReplicaCount(replicas == null ? 0 : replicas < 1 ? -1 : replicas).build();
       return run("import", DaemonRpc.IMPORT_TASK, req, callDeadline(), "imported " + cid);
     }
   }
@@ -330,8 +337,9 @@ public final class DfcacheCli {
   }
 
   @Command(name = "ls", mixinStandardHelpOptions = true,
-      description = "List the tasks this node holds: cid, tag, size, age, and the time left "
-          + "before its TTL runs out ('-' = no TTL). Oldest first.")
+      description = "List the tasks this node holds: cid, tag, size, age, the time left "
+          + "before its TTL runs out ('-' = no TTL), and the copies the network keeps when this "
+          + "copy is one of them (replicas are evicted last). Oldest first.")
   static final class Ls extends Common implements Callable<Integer> {
     @Override
     public Integer call() {
@@ -355,16 +363,18 @@ public final class DfcacheCli {
             Json.array(list.getTasksList().stream().map(t -> Json.object("cid", t.getCid(),
                 "tag", t.getTag(), "taskId", t.getTaskId(), "bytes", t.getContentLength(),
                 "pieces", t.getPieceCount(), "createdAt", t.getCreatedAt(),
-                "expiresAt", t.getExpiresAt())).toList())));
+                "expiresAt", t.getExpiresAt(), "replicaCount", t.getReplicaCount())).toList())));
         return 0;
       }
-      System.out.printf("%-40s %-10s %10s %8s %9s%n", "CID", "TAG", "SIZE", "AGE", "TTL LEFT");
+      System.out.printf("%-40s %-10s %10s %8s %9s %7s%n", "CID", "TAG", "SIZE", "AGE",
+          "TTL LEFT", "COPIES");
       for (dev.dfcache.api.local.CachedTask t : list.getTasksList()) {
-        System.out.printf("%-40s %-10s %10s %8s %9s%n", t.getCid(),
+        System.out.printf("%-40s %-10s %10s %8s %9s %7s%n", t.getCid(),
             t.getTag().isEmpty() ? "-" : t.getTag(), Units.formatBytes(t.getContentLength()),
             Units.formatAge(Duration.ofMillis(Math.max(0, now - t.getCreatedAt()))),
             t.getExpiresAt() == 0 ? "-"
-                : Units.formatAge(Duration.ofMillis(Math.max(0, t.getExpiresAt() - now))));
+                : Units.formatAge(Duration.ofMillis(Math.max(0, t.getExpiresAt() - now))),
+            t.getReplicaCount() == 0 ? "-" : Integer.toString(t.getReplicaCount()));
       }
       if (!quiet) {
         System.out.println(list.getTasksCount() + " task" + (list.getTasksCount() == 1 ? "" : "s"));

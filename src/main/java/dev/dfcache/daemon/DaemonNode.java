@@ -136,7 +136,7 @@ public final class DaemonNode implements AutoCloseable {
                   ServiceHandler.concatOrNotFound(
                       DaemonHandlerFactory.partial(service, Daemon.name,
                           Materializer.matFromSystem(system), GrpcErrors.handler(), system),
-                      PeerDaemonHandlerFactory.partial(new PeerDaemonService(env),
+                      PeerDaemonHandlerFactory.partial(new PeerDaemonService(env, downloads),
                           PeerDaemon.name, Materializer.matFromSystem(system),
                           GrpcErrors.handler(), system)),
                   s.legacyTcpLocalApi(), s.localSocket().path()),

@@ -45,10 +45,11 @@ public record DaemonSettings(
     Lifetime lifetime) {
 
   /**
-   * How long imported tasks live unless the import says (0 = for ever), and how often expired
-   * tasks are looked for.
+   * How long imported tasks live unless the import says (0 = for ever), how often expired
+   * tasks are looked for, and how many copies of an import the network keeps unless it says.
    */
-  public record Lifetime(Duration defaultTtl, Duration expiryCheckInterval) {}
+  public record Lifetime(Duration defaultTtl, Duration expiryCheckInterval,
+      int defaultReplicaCount) {}
 
 
   /** The local API's unix socket: its path, mode (octal) and group ("" = the daemon's). */
@@ -92,7 +93,8 @@ public record DaemonSettings(
             c.getString("socket-group")),
         c.getBoolean("legacy-tcp-local-api"),
         c.getString("tls-dir"),
-        new Lifetime(c.getDuration("default-ttl"), c.getDuration("expiry-check-interval")));
+        new Lifetime(c.getDuration("default-ttl"), c.getDuration("expiry-check-interval"),
+            c.getInt("default-replica-count")));
   }
 
   public DaemonSettings withNetwork(String host, int grpcPort, int uploadPort, Path dataDir,

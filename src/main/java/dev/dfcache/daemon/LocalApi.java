@@ -87,8 +87,13 @@ public final class LocalApi {
     String taskId = TaskIds.validatedTaskId(in.getUrl(), in.getUrlMeta());
     Optional<ContentDigest> expected = expectedDigest(in.getUrl(), in.getUrlMeta());
     Duration ttl = checkedTtl(in.getTtl(), env.settings().lifetime().defaultTtl());
+    int replicas = in.getReplicaCount() == 0 ? env.settings().lifetime().defaultReplicaCount()
+        : in.getReplicaCount();
+    if (replicas < 1 || replicas > MAX_REPLICAS) {
+      throw DfException.badRequest("replica count must be within 1.." + MAX_REPLICAS);
+    }
     TaskOrigin origin = originOf(taskId, in.getUrl(), in.getUrlMeta(), in.getTypeValue())
-        .expiringAt(ttl.isZero() ? 0 : System.currentTimeMillis() + ttl.toMillis());
+        .withLifetime(ttl.isZero() ? 0 : System.currentTimeMillis() + ttl.toMillis(), replicas);
     return CompletableFuture.supplyAsync(() -> {
           try (FileChannel source =
                    CallerFiles.openForReading(access.caller(), in.getPath(), access.imports())) {
@@ -242,7 +247,8 @@ public final class LocalApi {
           .forEach(m -> list.addTasks(dev.dfcache.api.local.CachedTask.newBuilder()
               .setTaskId(m.taskId()).setCid(TaskIds.cidOf(m.url())).setTag(m.tag())
               .setContentLength(m.contentLength()).setPieceCount(m.pieceCount())
-              .setCreatedAt(m.createdAtMillis()).setExpiresAt(m.expiresAtMillis())));
+              .setCreatedAt(m.createdAtMillis()).setExpiresAt(m.expiresAtMillis())
+              .setReplicaCount(m.isReplica() ? m.replicaCount() : 0)));
       return list.build();
     }, env.blocking());
   }
@@ -263,6 +269,9 @@ public final class LocalApi {
     }
     return ContentDigest.parse(TaskIds.cidOf(url)).filter(d -> d.algorithm().equals("sha256"));
   }
+
+  /** Most copies an import may ask the network to keep. */
+  static final int MAX_REPLICAS = 64;
 
   /** Longest TTL an import may ask for. */
   static final Duration MAX_TTL = Duration.ofDays(365);

@@ -234,6 +234,6 @@ final class PeerTaskDownload {
     return new TaskMeta(TaskMeta.CURRENT_VERSION, origin.taskId(), origin.url(), origin.tag(),
         origin.application(), task.getTaskTypeValue(), task.getContentLength(),
         task.getPieceSize(), List.copyOf(digests), task.getPieceMd5Sign(),
-        System.currentTimeMillis(), true, task.getExpiresAt());
+        System.currentTimeMillis(), true, task.getExpiresAt(), origin.replicaCount());
   }
 }

@@ -172,6 +172,7 @@ public final class SchedulerGateway implements AutoCloseable {
         .setTaskTypeValue(meta.taskType())
         .setFresh(fresh)
         .setExpiresAt(meta.expiresAtMillis())
+        .setReplicaCount(meta.replicaCount())
         .build();
     return callWithRetry(SchedulerRpc.ANNOUNCE_TASK, req, attempts);
   }

@@ -46,5 +46,10 @@ public final class SchedulerRpc {
   public static final UnaryMethod<StatTaskRequest, Empty> TASK_DROPPED =
       UnaryMethod.of("dfcache.PeerDaemon", "TaskDropped", StatTaskRequest.getDefaultInstance(), Empty.getDefaultInstance());
 
+  /** On daemons: the scheduler asks for a replica. */
+  public static final UnaryMethod<dev.dfcache.api.peer.ReplicateRequest, Empty> REPLICATE =
+      UnaryMethod.of("dfcache.PeerDaemon", "Replicate",
+          dev.dfcache.api.peer.ReplicateRequest.getDefaultInstance(), Empty.getDefaultInstance());
+
   private SchedulerRpc() {}
 }

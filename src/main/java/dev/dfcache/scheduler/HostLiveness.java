@@ -48,7 +48,7 @@ public final class HostLiveness implements Extension {
 
   /** Records that the host is alive until then, its load unchanged. */
   public void extend(String hostId, long until) {
-    extend(hostId, new HostStatus(until, 0, 0, ""));
+    extend(hostId, new HostStatus(until, 0, 0, "", 0));
   }
 
   void replaceAll(Map<String, HostStatus> fromReplicas) {
@@ -60,6 +60,18 @@ public final class HostLiveness implements Extension {
   }
 
   /** Hosts alive now (iterates the map; for metrics, not for hot paths). */
+  /** The hosts alive now, by id, with the address their peer API is at. */
+  public java.util.Map<String, HostStatus> alive() {
+    long now = System.currentTimeMillis();
+    java.util.Map<String, HostStatus> out = new java.util.HashMap<>();
+    hosts.forEach((id, s) -> {
+      if (s.aliveUntil() > now && s.rpcPort() > 0) {
+        out.put(id, s);
+      }
+    });
+    return out;
+  }
+
   public int aliveCount() {
     long now = System.currentTimeMillis();
     int n = 0;

@@ -33,10 +33,10 @@ public final class HostRegistry extends AbstractBehavior<HostRegistry.Command> {
    * A heartbeat (or, with no load known, an announce) from a host heard by this node: the
    * address it advertises, its upload limit and the uploads it serves now (0, 0 = not reported).
    */
-  public record Beat(String hostId, String ip, int uploadLimit, int activeUploads)
+  public record Beat(String hostId, String ip, int rpcPort, int uploadLimit, int activeUploads)
       implements Command {
-    public Beat(String hostId, String ip) {
-      this(hostId, ip, 0, 0);
+    public Beat(String hostId, String ip, int rpcPort) {
+      this(hostId, ip, rpcPort, 0, 0);
     }
   }
 
@@ -48,7 +48,7 @@ public final class HostRegistry extends AbstractBehavior<HostRegistry.Command> {
 
   private enum ForgetDeadHosts implements Command { INSTANCE }
 
-  static final Key<LWWMap<String, HostStatus>> KEY = LWWMapKey.create("dfcache-hosts-v3");
+  static final Key<LWWMap<String, HostStatus>> KEY = LWWMapKey.create("dfcache-hosts-v4");
 
   private final ReplicatorMessageAdapter<Command, LWWMap<String, HostStatus>> replicator;
   private final SelfUniqueAddress node;
@@ -61,7 +61,9 @@ public final class HostRegistry extends AbstractBehavior<HostRegistry.Command> {
     return Behaviors.setup(ctx -> DistributedData.withReplicatorMessageAdapter(
         (ReplicatorMessageAdapter<Command, LWWMap<String, HostStatus>> replicator) ->
             Behaviors.withTimers(timers -> {
-              timers.startTimerWithFixedDelay(ForgetDeadHosts.INSTANCE, Duration.ofMinutes(1));
+              Duration every = forgetAfter.compareTo(Duration.ofMinutes(1)) < 0
+                  ? forgetAfter : Duration.ofMinutes(1);
+              timers.startTimerWithFixedDelay(ForgetDeadHosts.INSTANCE, every);
               return new HostRegistry(ctx, replicator, hostTtl, forgetAfter);
             })));
   }
@@ -101,7 +103,7 @@ public final class HostRegistry extends AbstractBehavior<HostRegistry.Command> {
       return this;
     }
     HostStatus status = new HostStatus(now + ttlMillis, beat.uploadLimit(), beat.activeUploads(),
-        beat.ip());
+        beat.ip(), beat.rpcPort());
     liveness.extend(beat.hostId(), status);
     // Rewrite while a third of the TTL is still left: the other nodes learn it a gossip round
     // (up to 2 s) later, and must never see a live host's entry lapse in between.
@@ -151,6 +153,7 @@ public final class HostRegistry extends AbstractBehavior<HostRegistry.Command> {
               map -> map.remove(node, host)),
           WriteDone::new);
     }
+    DeadPeerSweep.forget(getContext().getSystem(), java.util.Set.copyOf(dead));
     return this;
   }
 }

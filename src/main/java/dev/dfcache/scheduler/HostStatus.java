@@ -8,8 +8,8 @@ import dev.dfcache.cluster.CborSerializable;
  * served at the heartbeat. A limit of 0 means "not reported" (an announce, or an old peer). The
  * address it advertised: while it is alive, beats for its id from another address are ignored.
  */
-public record HostStatus(long aliveUntil, int uploadLimit, int activeUploads, String ip)
-    implements CborSerializable {
+public record HostStatus(long aliveUntil, int uploadLimit, int activeUploads, String ip,
+    int rpcPort) implements CborSerializable {
 
   /** Whether a beat from {@code otherIp} may speak for this host at {@code now}. */
   boolean heldAgainst(String otherIp, long now) {
@@ -25,7 +25,7 @@ public record HostStatus(long aliveUntil, int uploadLimit, int activeUploads, St
     HostStatus earlier = later == a ? b : a;
     if (later.uploadLimit == 0 && earlier.uploadLimit > 0) {
       return new HostStatus(later.aliveUntil, earlier.uploadLimit, earlier.activeUploads,
-          later.ip);
+          later.ip, later.rpcPort);
     }
     return later;
   }

@@ -110,7 +110,8 @@ public final class SchedulerNode implements AutoCloseable {
       SchedulerHealth health = SchedulerHealth.get(system);
       metrics.hostsAliveFrom(HostLiveness.get(system)::aliveCount);
       FleetActivity activity = new FleetActivity();
-      initSharding(system, s, activity);
+      DaemonCalls daemons = daemonCalls(s, system);
+      initSharding(system, s, activity, daemons);
       ActorRef<HostRegistry.Command> hosts = system.systemActorOf(
           HostRegistry.create(s.hostTtl(), s.forgetHostAfter()), "hosts", Props.empty());
       system.systemActorOf(SchedulerMetricsPoller.create(Duration.ofSeconds(2)), "metrics",
@@ -125,7 +126,7 @@ public final class SchedulerNode implements AutoCloseable {
       PeerIdentityHeader identities = new PeerIdentityHeader(s.effectivePeerIdentity());
       SchedulerService service = new SchedulerService(system, hosts,
           new FleetGeneration(cluster, SchedulerSettings.ROLE), activity, s.askTimeout(),
-          identities, holderNotices(s, system));
+          identities, daemons);
       Function<HttpRequest, CompletionStage<HttpResponse>> services = WholeRequests.of(
           ServiceHandler.concatOrNotFound(
               SchedulerPowerApiHandlerFactory.partial(service, SchedulerPowerApi.name, system),
@@ -174,9 +175,9 @@ public final class SchedulerNode implements AutoCloseable {
   }
 
   /** Channels to daemons' peer ports, with this node's certificate when TLS is on. */
-  private static HolderNotices holderNotices(SchedulerSettings s, ActorSystem<?> system)
+  private static DaemonCalls daemonCalls(SchedulerSettings s, ActorSystem<?> system)
       throws Exception {
-    HolderNotices notices = new HolderNotices(new dev.dfcache.rpc.Channels(s.tls()
+    DaemonCalls notices = new DaemonCalls(new dev.dfcache.rpc.Channels(s.tls()
         ? dev.dfcache.tls.PeerTls.load(java.nio.file.Path.of(s.tlsDir())).grpcClient() : null));
     system.getWhenTerminated().thenRun(notices::close);
     return notices;
@@ -211,7 +212,8 @@ public final class SchedulerNode implements AutoCloseable {
     return grpc.apply(request);
   }
 
-  static void initSharding(ActorSystem<?> system, SchedulerSettings s, FleetActivity activity) {
+  static void initSharding(ActorSystem<?> system, SchedulerSettings s, FleetActivity activity,
+      DaemonCalls daemons) {
     system.systemActorOf(TaskHandoff.inbox(activity), TaskHandoff.INBOX, Props.empty());
     TaskHandoff handoff =
         new TaskHandoff(system, s.shards(), s.virtualNodes(), SchedulerSettings.ROLE);
@@ -223,7 +225,8 @@ public final class SchedulerNode implements AutoCloseable {
         });
     ClusterSharding.get(system).init(
         Entity.of(TaskEntity.TYPE_KEY,
-            ctx -> TaskEntity.create(ctx, handoff, s.parentSelection(), s.deletionMemory()))
+            ctx -> TaskEntity.create(ctx, handoff, s.parentSelection(), s.deletionMemory(),
+                daemons))
             .withRole(SchedulerSettings.ROLE)
             .withMessageExtractor(new TaskShards<TaskEntity.Command>(s.shards()))
             .withAllocationStrategy(new ConsistentHashingAllocationStrategy(s.virtualNodes(), s.shards()))

@@ -60,14 +60,14 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
   private final Duration askTimeout;
   private final ReportStreams reportStreams;
   private final PeerIdentityHeader identities;
-  private final HolderNotices holders;
+  private final DaemonCalls holders;
   /** After a fleet change, how long "unknown task" is asked again before it is believed. */
   static final Duration SETTLING = Duration.ofSeconds(15);
   private static final Empty EMPTY = Empty.getDefaultInstance();
 
   public SchedulerService(ActorSystem<?> system, ActorRef<HostRegistry.Command> hosts,
       FleetGeneration generation, FleetActivity activity, Duration askTimeout,
-      PeerIdentityHeader identities, HolderNotices holders) {
+      PeerIdentityHeader identities, DaemonCalls holders) {
     this.sharding = ClusterSharding.get(system);
     this.hosts = hosts;
     this.generation = generation;
@@ -130,9 +130,11 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
       PeerEndpoint peer = permitted(caller, checkedPeer(in.getPeerHost()));
       TaskInfo info = taskInfoOf(taskId, in.getPiecePacket(), in.getTaskTypeValue(),
           Math.max(0, in.getExpiresAt()));
-      hosts.tell(new HostRegistry.Beat(peer.id(), peer.ip()));
+      hosts.tell(new HostRegistry.Beat(peer.id(), peer.ip(), peer.rpcPort()));
       return ask(taskId,
-              replyTo -> new TaskEntity.Announce(info, peer, caller, in.getFresh(), replyTo))
+              replyTo -> new TaskEntity.Announce(info, peer, caller, in.getFresh(),
+                  in.getReplicaCount() > 1 ? new Replication(in.getReplicaCount(), in.getUrl(),
+                      in.getUrlMeta().toByteArray()) : null, replyTo))
           .thenApply(reply -> ack(taskId, reply));
     });
   }
@@ -154,7 +156,8 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
   public CompletionStage<HeartbeatResponse> heartbeat(HeartbeatRequest in, Metadata metadata) {
     return guard(() -> {
       PeerEndpoint peer = permitted(identities.of(metadata), checkedPeer(in.getHost()));
-      hosts.tell(new HostRegistry.Beat(peer.id(), peer.ip(), Math.max(0, in.getUploadLimit()),
+      hosts.tell(new HostRegistry.Beat(peer.id(), peer.ip(), peer.rpcPort(),
+          Math.max(0, in.getUploadLimit()),
           Math.max(0, in.getActiveUploads())));
       return java.util.concurrent.CompletableFuture.completedFuture(
           HeartbeatResponse.newBuilder().setGeneration(generation.current()).build());
@@ -170,7 +173,7 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
       if (!in.getPeerId().isEmpty() && !in.getPeerId().equals(peer.id())) {
         throw DfException.badRequest("peer_id and peer_host.id differ");
       }
-      hosts.tell(new HostRegistry.Beat(peer.id(), peer.ip()));
+      hosts.tell(new HostRegistry.Beat(peer.id(), peer.ip(), peer.rpcPort()));
       return askSettled(taskId, replyTo -> new TaskEntity.Register(peer, caller, replyTo), 4)
           .thenApply(reply -> {
             if (reply instanceof TaskEntity.Registered r) {

@@ -48,7 +48,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
 
   /** A peer holds the whole task. */
   public record Announce(TaskInfo info, PeerEndpoint peer, PeerIdentity caller, boolean fresh,
-      ActorRef<Reply> replyTo) implements Command {}
+      Replication replication, ActorRef<Reply> replyTo) implements Command {}
 
   /** A peer wants to download the task (RegisterPeerTask): answered with {@link Registered}. */
   public record Register(PeerEndpoint peer, PeerIdentity caller, ActorRef<Reply> replyTo)
@@ -91,6 +91,17 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
 
   /** The deletion memory ran out. */
   private record ForgetDeletion(long deletedAtMillis) implements Command {}
+
+  /** Hosts whose heartbeats stopped long ago: no longer peers of this task. */
+  public record ForgetPeers(java.util.Set<String> hostIds) implements Command {}
+
+  /** Time to see whether the task has its replicas. */
+  private enum ReplicaCheck implements Command { INSTANCE }
+
+  /** How often a task with a replica target counts its copies. */
+  static final Duration REPLICA_CHECK = Duration.ofSeconds(3);
+  /** How long an asked host has to turn up with a copy before another is asked. */
+  static final Duration REPLICA_PATIENCE = Duration.ofMinutes(2);
 
   /** The TTL set at import ran out (if the task still expires then). */
   private record Expire(long expiresAtMillis) implements Command {}
@@ -197,16 +208,25 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   /** When the task was deleted from the network (0 = it was not, or was imported since). */
   private long deletedAtMillis;
   private final Duration deletionMemory;
+  private final DaemonCalls daemons;
+  /** The replica target, if the import asked for more than one copy; else null. */
+  private Replication replication;
+  /** Hosts asked for a copy, until when they may take to bring it; null when none. */
+  private Map<String, Long> replicaAsks;
+  private boolean replicaCheckScheduled;
 
   public static Behavior<Command> create(EntityContext<Command> entityContext,
-      TaskHandoff handoff, SchedulerSettings.ParentSelection selection, Duration deletionMemory) {
+      TaskHandoff handoff, SchedulerSettings.ParentSelection selection, Duration deletionMemory,
+      DaemonCalls daemons) {
     return Behaviors.setup(ctx ->
-        new TaskEntity(ctx, entityContext, handoff, selection, deletionMemory));
+        new TaskEntity(ctx, entityContext, handoff, selection, deletionMemory, daemons));
   }
 
   private TaskEntity(ActorContext<Command> ctx, EntityContext<Command> entityContext,
-      TaskHandoff handoff, SchedulerSettings.ParentSelection selection, Duration deletionMemory) {
+      TaskHandoff handoff, SchedulerSettings.ParentSelection selection, Duration deletionMemory,
+      DaemonCalls daemons) {
     super(ctx);
+    this.daemons = daemons;
     this.taskId = entityContext.getEntityId();
     this.shard = entityContext.getShard();
     this.liveness = HostLiveness.get(ctx.getSystem());
@@ -234,6 +254,17 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
         })
         .onMessage(ForgetDeletion.class, this::onForgetDeletion)
         .onMessage(Expire.class, this::onExpire)
+        .onMessage(ReplicaCheck.class, m -> {
+          replicaCheckScheduled = false;
+          keepReplicas();
+          return this;
+        })
+        .onMessage(ForgetPeers.class, m -> {
+          for (String id : m.hostIds()) {
+            remove(id);
+          }
+          return this;
+        })
         .onMessage(RestoreState.class, this::onRestore)
         .onMessage(HandOff.class, m -> onHandOff())
         .onSignal(PostStop.class, s -> {
@@ -282,6 +313,11 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     if (badParents != null) {
       badParents.forget(m.peer().id());
     }
+    Replication asked = m.replication();
+    if (asked != null && (m.fresh() || replication == null || asked.count() > replication.count())) {
+      replication = asked.count() > 1 ? asked : null;
+    }
+    keepReplicas();
     m.replyTo().tell(new Ack(true));
     rescheduleOthers(p, false);
     return this;
@@ -455,6 +491,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     peers.clear();
     badParents = null;
     info = null;
+    replication = null;
     remember(System.currentTimeMillis());
     getContext().getLog().info("task {} deleted from the network by {}: {} holders told",
         taskId, m.requesterId(), holders.size());
@@ -467,6 +504,68 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     long left = deletedAt + deletionMemory.toMillis() - System.currentTimeMillis();
     getContext().scheduleOnce(Duration.ofMillis(Math.max(0, left)), getContext().getSelf(),
         new ForgetDeletion(deletedAt));
+  }
+
+  /**
+   * Keeps the replica target: counts the live complete copies, and asks as many other live hosts
+   * as are missing to download the task (a host asked gets REPLICA_PATIENCE to bring its copy
+   * before another is asked). Runs again every REPLICA_CHECK while the task has a target, so a
+   * holder that dies, is evicted or deletes its copy is replaced.
+   */
+  private void keepReplicas() {
+    if (replication == null || info == null) {
+      replicaAsks = null;
+      return;
+    }
+    long now = System.currentTimeMillis();
+    int held = 0;
+    for (PeerState p : peers.values()) {
+      if (p.done && liveness.isAlive(p.id())
+          && (badParents == null || !badParents.isQuarantined(p.id()))) {
+        held++;
+      }
+    }
+    if (replicaAsks != null) {
+      replicaAsks.entrySet().removeIf(e -> e.getValue() < now
+          || (peers.containsKey(e.getKey()) && peers.get(e.getKey()).done));
+    }
+    int asked = replicaAsks == null ? 0 : replicaAsks.size();
+    int missing = replication.count() - held - asked;
+    if (missing > 0) {
+      java.util.Set<String> exclude = new java.util.HashSet<>(peers.keySet());
+      if (replicaAsks != null) {
+        exclude.addAll(replicaAsks.keySet());
+      }
+      Map<String, HostStatus> alive = liveness.alive();
+      List<String> targets = Replication.targets(taskId, missing, alive, exclude);
+      if (!targets.isEmpty()) {
+        if (replicaAsks == null) {
+          replicaAsks = new HashMap<>(4);
+        }
+        dev.dfcache.api.peer.ReplicateRequest request;
+        try {
+          request = dev.dfcache.api.peer.ReplicateRequest.newBuilder().setTaskId(taskId)
+              .setUrl(replication.url())
+              .setUrlMeta(dev.dfcache.api.common.UrlMeta.parseFrom(replication.urlMeta()))
+              .setReplicaCount(replication.count())
+              .build();
+        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+          replication = null;
+          return;
+        }
+        for (String host : targets) {
+          HostStatus h = alive.get(host);
+          replicaAsks.put(host, now + REPLICA_PATIENCE.toMillis());
+          daemons.replicate(host, h.ip(), h.rpcPort(), request);
+        }
+        getContext().getLog().info("task {}: {} of {} copies held, {} asked, asking {}", taskId,
+            held, replication.count(), asked, targets);
+      }
+    }
+    if (!replicaCheckScheduled) {
+      replicaCheckScheduled = true;
+      getContext().scheduleOnce(REPLICA_CHECK, getContext().getSelf(), ReplicaCheck.INSTANCE);
+    }
   }
 
   /** Forgets the task when its TTL runs out, if it has one. */
@@ -497,6 +596,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     peers.clear();
     badParents = null;
     info = null;
+    replication = null;
     if (deletedAtMillis == 0) {
       shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
     }

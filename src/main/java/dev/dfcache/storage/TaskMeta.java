@@ -22,7 +22,12 @@ public record TaskMeta(
     long createdAtMillis,
     boolean done,
     /** when every holder drops the task (epoch ms; 0 = never; absent in older meta.json) */
-    long expiresAtMillis) {
+    long expiresAtMillis,
+    /**
+     * complete copies the network keeps, on the importer and on the copies made for that (0 =
+     * not a replica: a user's export, or no target)
+     */
+    int replicaCount) {
 
   public static final int CURRENT_VERSION = 1;
 
@@ -30,12 +35,17 @@ public record TaskMeta(
     return new TaskMeta(CURRENT_VERSION, origin.taskId(), origin.url(), origin.tag(),
         origin.application(), origin.taskType(), layout.contentLength(), layout.pieceSize(),
         List.copyOf(digests), Digests.pieceListSign(digests), System.currentTimeMillis(), true,
-        origin.expiresAtMillis());
+        origin.expiresAtMillis(), origin.replicaCount());
   }
 
   /** Its TTL ran out: the task no longer exists, whatever is still on disk. */
   public boolean expiredAt(long nowMillis) {
     return expiresAtMillis > 0 && nowMillis >= expiresAtMillis;
+  }
+
+  /** One of the copies the network keeps: the cache evicts it last. */
+  public boolean isReplica() {
+    return replicaCount > 1;
   }
 
   public PieceLayout layout() {
@@ -47,6 +57,7 @@ public record TaskMeta(
   }
 
   public TaskOrigin origin() {
-    return new TaskOrigin(taskId, url, tag, application, taskType, expiresAtMillis);
+    return new TaskOrigin(taskId, url, tag, application, taskType, expiresAtMillis,
+        replicaCount);
   }
 }

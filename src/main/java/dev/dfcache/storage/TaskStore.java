@@ -548,15 +548,9 @@ public final class TaskStore {
    * exports already under way keep their open file or link; new requests for it get "not here".
    */
   private String evictLeastRecentlyUsed() {
-    String victim = null;
-    long oldest = Long.MAX_VALUE;
-    for (String id : complete.keySet()) {
-      long at = lastAccess.getOrDefault(id, 0L);
-      if (at < oldest) {
-        oldest = at;
-        victim = id;
-      }
-    }
+    String victim = EvictionOrder.next(complete.keySet(), lastAccess,
+        id -> complete.containsKey(id) && complete.get(id).meta().isReplica());
+    long oldest = victim == null ? 0 : lastAccess.getOrDefault(victim, 0L);
     if (victim != null && delete(victim)) {
       log.info("evicted task {} (last used {} ms ago)", victim, System.currentTimeMillis() - oldest);
       evictionListener.accept(victim);

@@ -116,4 +116,59 @@ class PeerLifecycleIT {
     assertTrue(r.err().contains("permission denied"), r.toString());
     assertEquals(1, cli(solo, "stat", "-i", "secret", "--local").exit());
   }
+
+  /**
+   * A peer whose heartbeats stopped for forget-host-after is removed from every task the
+   * scheduler knows, and a task none of whose peers is left goes with it.
+   */
+  @Test
+  void peersWhoseHeartbeatsStoppedAreRemovedFromTheirTasks() throws Exception {
+    cluster.setJvmOptions("-Ddfcache.scheduler.forget-host-after=3s");
+    Proc scheduler = cluster.scheduler("scheduler");
+    Proc a = cluster.daemon("a", scheduler.grpc());
+    Proc b = cluster.daemon("b", scheduler.grpc());
+    Path src = randomFile("churn", 5 * 1024 * 1024);
+    assertEquals(0, cli(a, "import", "-i", "churn", src.toString()).exit());
+    assertEquals(0, cli(b, "export", "-i", "churn", "-O", work.resolve("churn.b").toString())
+        .exit());
+    String taskId = dev.dfcache.common.TaskIds.taskId(
+        dev.dfcache.common.TaskIds.urlForCid("churn"),
+        dev.dfcache.api.common.UrlMeta.getDefaultInstance());
+    io.grpc.ManagedChannel ch = dev.dfcache.rpc.Channels.open(
+        dev.dfcache.common.HostPort.parse(scheduler.grpc()));
+    try {
+      awaitPeerCount(ch, taskId, 2);
+      long t0 = System.nanoTime();
+      cluster.kill(b);
+      awaitPeerCount(ch, taskId, 1);
+      System.out.printf("dead peer removed from its task %.1f s after kill -9 (host-ttl 8 s, "
+          + "forget-host-after 3 s)%n", (System.nanoTime() - t0) / 1e9);
+      cluster.kill(a);
+      awaitPeerCount(ch, taskId, 0); // unknown: the entity went with its last peer
+    } finally {
+      ch.shutdownNow();
+    }
+  }
+
+  /** Polls the scheduler's StatTask until the task has that many peers (0 = unknown). */
+  static void awaitPeerCount(io.grpc.Channel ch, String taskId, int peers) throws Exception {
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    int last = -1;
+    while (System.nanoTime() < deadline) {
+      try {
+        last = dev.dfcache.rpc.SchedulerRpc.STAT_TASK.call(ch,
+            dev.dfcache.api.scheduler.StatTaskRequest.newBuilder().setTaskId(taskId).build(),
+            java.time.Duration.ofSeconds(10)).getPeerCount();
+      } catch (RuntimeException e) {
+        assertEquals(dev.dfcache.api.common.Code.PeerTaskNotFound,
+            dev.dfcache.common.DfException.of(e).code(), e.toString());
+        last = 0;
+      }
+      if (last == peers) {
+        return;
+      }
+      Thread.sleep(250);
+    }
+    throw new AssertionError("task has " + last + " peers, not " + peers + ", after 60 s");
+  }
 }

@@ -11,18 +11,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Tells the holders of a deleted task, on their peer gRPC ports, that it was deleted. A hint
- * only, sent once and not awaited: each holder confirms with the scheduler before it drops its
- * copy, and a holder that misses the hint (down, unreachable) hears it when it announces the
- * task again. With TLS the scheduler presents its own certificate, as a daemon would.
+ * The scheduler's calls to daemons, on their peer gRPC ports (dfcache.PeerDaemon), sent once and
+ * not awaited: hints to the holders of a deleted task (each confirms with the scheduler before it
+ * drops its copy; one that misses the hint hears it when it announces the task again), and asks
+ * for replicas (the task entity asks another host if no copy appears). With TLS the scheduler
+ * presents its own certificate, as a daemon would.
  */
-final class HolderNotices implements AutoCloseable {
-  private static final Logger log = LoggerFactory.getLogger(HolderNotices.class);
+final class DaemonCalls implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(DaemonCalls.class);
   private static final Duration DEADLINE = Duration.ofSeconds(5);
 
   private final Channels channels;
 
-  HolderNotices(Channels channels) {
+  DaemonCalls(Channels channels) {
     this.channels = channels;
   }
 
@@ -38,6 +39,18 @@ final class HolderNotices implements AutoCloseable {
             }
           });
     }
+  }
+
+  /** Asks a host to download the task (its peer API at {@code ip:rpcPort}). */
+  void replicate(String hostId, String ip, int rpcPort,
+      dev.dfcache.api.peer.ReplicateRequest request) {
+    SchedulerRpc.REPLICATE.callAsync(channels.get(new HostPort(ip, rpcPort)), request, DEADLINE)
+        .whenComplete((ok, t) -> {
+          if (t != null) {
+            log.info("task {}: host {} not asked for a replica ({})", request.getTaskId(), hostId,
+                t.getMessage());
+          }
+        });
   }
 
   @Override
