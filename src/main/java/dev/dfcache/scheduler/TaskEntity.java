@@ -250,7 +250,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
         .onMessage(Drop.class, this::onDrop)
         .onMessage(AskDeleted.class, m -> {
           m.replyTo().tell(new Deletion(deletedAtMillis > 0));
-          return this;
+          return passivateIfEmpty();
         })
         .onMessage(ForgetDeletion.class, this::onForgetDeletion)
         .onMessage(Expire.class, this::onExpire)
@@ -354,7 +354,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     if (info == null || child == null) {
       m.packets().tell(new ScheduleFailed(Code.SchedPeerNotFound.getNumber(), "peer " + m.peerId()
           + " is not registered for task " + taskId + ": register again"));
-      return this;
+      return passivateIfEmpty();
     }
     if (!m.caller().mayActFor(child.endpoint.ip())) {
       m.packets().tell(new ScheduleFailed(Code.PermissionDenied.getNumber(),
@@ -413,7 +413,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     if (child != null && child.asChild != null && child.asChild.packets.equals(m.packets())) {
       child.asChild = null;
     }
-    return this;
+    return passivateIfEmpty();
   }
 
   private Behavior<Command> onPeerFinished(PeerFinished m) {
@@ -621,6 +621,17 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     }
     remove(m.peerId());
     m.replyTo().tell(new Ack(true));
+    return passivateIfEmpty();
+  }
+
+  /**
+   * Goes when nothing is known here (no task, no peer, no deletion to remember): a message about
+   * a task that is gone (a late report, leave or question) must not leave an entity behind.
+   */
+  private Behavior<Command> passivateIfEmpty() {
+    if (info == null && peers.isEmpty() && deletedAtMillis == 0) {
+      shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
+    }
     return this;
   }
 
