@@ -148,13 +148,7 @@ public final class DfcacheCli {
         method.call(channel.channel(), request, deadline);
       } catch (RuntimeException e) {
         DfException df = DfException.of(e);
-        // UNAVAILABLE is the transport failing to reach the daemon; a daemon that cannot reach
-        // its scheduler answers with a coded error of its own.
-        boolean daemonUnreachable = e instanceof io.grpc.StatusRuntimeException sre
-            && sre.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE;
-        String text = daemonUnreachable
-            ? "cannot reach dfdaemon at " + daemonAddress() + " (" + whyUnreachable(e) + ")"
-            : df.getMessage();
+        String text = failureText(e);
         if (json) {
           System.out.println(Json.object("ok", false, "command", verb, "cid", cid,
               "code", df.code().getNumber(), "error", text));
@@ -172,6 +166,18 @@ public final class DfcacheCli {
         System.out.println(successText + " (" + ms + " ms)");
       }
       return 0;
+    }
+
+    /**
+     * What a failed call says to the user. UNAVAILABLE is the transport failing to reach the
+     * daemon; a daemon that cannot reach its scheduler answers with a coded error of its own.
+     */
+    String failureText(RuntimeException e) {
+      boolean daemonUnreachable = e instanceof io.grpc.StatusRuntimeException sre
+          && sre.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE;
+      return daemonUnreachable
+          ? "cannot reach dfdaemon at " + daemonAddress() + " (" + whyUnreachable(e) + ")"
+          : DfException.of(e).getMessage();
     }
 
     /** Why the connection failed: for a socket, what the file says (missing, not ours). */
@@ -349,10 +355,7 @@ public final class DfcacheCli {
         list = DaemonRpc.LIST_TASKS.call(channel.channel(),
             dev.dfcache.api.local.ListTasksRequest.getDefaultInstance(), callDeadline());
       } catch (RuntimeException e) {
-        boolean unreachable = e instanceof io.grpc.StatusRuntimeException sre
-            && sre.getStatus().getCode() == io.grpc.Status.Code.UNAVAILABLE;
-        System.err.println("Error: " + (unreachable ? "cannot reach dfdaemon at "
-            + daemonAddress() + " (" + whyUnreachable(e) + ")" : DfException.of(e).getMessage()));
+        System.err.println("Error: " + failureText(e));
         return 1;
       } finally {
         channel.close();
