@@ -7,7 +7,6 @@ import dev.dfcache.api.common.UrlMeta;
 import dev.dfcache.api.dfdaemon.DeleteTaskRequest;
 import dev.dfcache.api.dfdaemon.ExportTaskRequest;
 import dev.dfcache.api.dfdaemon.ImportTaskRequest;
-import dev.dfcache.api.dfdaemon.StatTaskRequest;
 import dev.dfcache.common.DfException;
 import dev.dfcache.common.TaskIds;
 import dev.dfcache.rpc.DaemonAddress;
@@ -55,6 +54,7 @@ import picocli.CommandLine.ScopeType;
         "  dfcache delete -i model-v3                    remove it from every node",
         "  dfcache delete -l -i model-v3                 drop only this node's copy",
         "  dfcache ls                                    the tasks this node holds",
+        "  dfcache ls --cluster                          the tasks the whole fleet knows",
         "",
         "The daemon is reached on its unix socket: --daemon unix:PATH, else $DFCACHE_DAEMON, "
             + "else " + DfcacheCli.DEFAULT_DAEMON + ". The daemon reads and writes files as you: "
@@ -70,11 +70,11 @@ public final class DfcacheCli {
 
   private static Map<String, Supplier<Object>> commands() {
     Map<String, Supplier<Object>> m = new LinkedHashMap<>();
-    m.put("stat", Stat::new);
+    m.put("stat", StatCommand::new);
     m.put("import", Import::new);
     m.put("export", Export::new);
     m.put("delete", Delete::new);
-    m.put("ls", Ls::new);
+    m.put("ls", LsCommand::new);
     return m;
   }
 
@@ -147,14 +147,7 @@ public final class DfcacheCli {
       try {
         method.call(channel.channel(), request, deadline);
       } catch (RuntimeException e) {
-        DfException df = DfException.of(e);
-        String text = failureText(e);
-        if (json) {
-          System.out.println(Json.object("ok", false, "command", verb, "cid", cid,
-              "code", df.code().getNumber(), "error", text));
-        }
-        System.err.println("Error: " + text);
-        return 1;
+        return failed(verb, e);
       } finally {
         channel.close();
       }
@@ -166,6 +159,17 @@ public final class DfcacheCli {
         System.out.println(successText + " (" + ms + " ms)");
       }
       return 0;
+    }
+
+    /** Prints a failed call (as JSON too with --json); returns the exit code, 1. */
+    int failed(String verb, RuntimeException e) {
+      String text = failureText(e);
+      if (json) {
+        System.out.println(Json.object("ok", false, "command", verb, "cid", cid,
+            "code", DfException.of(e).code().getNumber(), "error", text));
+      }
+      System.err.println("Error: " + text);
+      return 1;
     }
 
     /**
@@ -209,26 +213,6 @@ public final class DfcacheCli {
     Duration callDeadline() {
       Duration t = timeoutDuration();
       return t.isZero() ? Duration.ZERO : t.plusSeconds(2);
-    }
-  }
-
-  @Command(name = "stat", mixinStandardHelpOptions = true,
-      description = "Tell whether a task exists: in the local cache, or (unless --local) on any "
-          + "live peer. Exit 0 when it does, 1 when it does not.")
-  static final class Stat extends Common implements Callable<Integer> {
-    @Option(names = {"-l", "--local"}, description = "look only in this node's cache")
-    boolean local;
-
-    @Override
-    public Integer call() {
-      StatTaskRequest req = StatTaskRequest.newBuilder().setUrl(url()).setUrlMeta(meta())
-          .setLocalOnly(local).build();
-      return run("stat", DaemonRpc.STAT_TASK, req, callDeadlineOrDefault(), cid + " is available");
-    }
-
-    private Duration callDeadlineOrDefault() {
-      Duration d = callDeadline();
-      return d.isZero() ? Duration.ofSeconds(30) : d;
     }
   }
 
@@ -339,50 +323,6 @@ public final class DfcacheCli {
           .setLocalOnly(local).build();
       return run("delete", DaemonRpc.DELETE_TASK, req, callDeadline(),
           (local ? "deleted this node's copy of " : "deleted from the network: ") + cid);
-    }
-  }
-
-  @Command(name = "ls", mixinStandardHelpOptions = true,
-      description = "List the tasks this node holds: cid, tag, size, age, the time left "
-          + "before its TTL runs out ('-' = no TTL), and the copies the network keeps when this "
-          + "copy is one of them (replicas are evicted last). Oldest first.")
-  static final class Ls extends Common implements Callable<Integer> {
-    @Override
-    public Integer call() {
-      OneShotChannel channel = new OneShotChannel(daemonAddress());
-      dev.dfcache.api.local.TaskList list;
-      try {
-        list = DaemonRpc.LIST_TASKS.call(channel.channel(),
-            dev.dfcache.api.local.ListTasksRequest.getDefaultInstance(), callDeadline());
-      } catch (RuntimeException e) {
-        System.err.println("Error: " + failureText(e));
-        return 1;
-      } finally {
-        channel.close();
-      }
-      long now = System.currentTimeMillis();
-      if (json) {
-        System.out.println(Json.object("ok", true, "command", "ls", "tasks",
-            Json.array(list.getTasksList().stream().map(t -> Json.object("cid", t.getCid(),
-                "tag", t.getTag(), "taskId", t.getTaskId(), "bytes", t.getContentLength(),
-                "pieces", t.getPieceCount(), "createdAt", t.getCreatedAt(),
-                "expiresAt", t.getExpiresAt(), "replicaCount", t.getReplicaCount())).toList())));
-        return 0;
-      }
-      System.out.printf("%-40s %-10s %10s %8s %9s %7s%n", "CID", "TAG", "SIZE", "AGE",
-          "TTL LEFT", "COPIES");
-      for (dev.dfcache.api.local.CachedTask t : list.getTasksList()) {
-        System.out.printf("%-40s %-10s %10s %8s %9s %7s%n", t.getCid(),
-            t.getTag().isEmpty() ? "-" : t.getTag(), Units.formatBytes(t.getContentLength()),
-            Units.formatAge(Duration.ofMillis(Math.max(0, now - t.getCreatedAt()))),
-            t.getExpiresAt() == 0 ? "-"
-                : Units.formatAge(Duration.ofMillis(Math.max(0, t.getExpiresAt() - now))),
-            t.getReplicaCount() == 0 ? "-" : Integer.toString(t.getReplicaCount()));
-      }
-      if (!quiet) {
-        System.out.println(list.getTasksCount() + " task" + (list.getTasksCount() == 1 ? "" : "s"));
-      }
-      return 0;
     }
   }
 

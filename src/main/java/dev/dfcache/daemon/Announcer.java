@@ -71,8 +71,11 @@ public final class Announcer extends AbstractBehavior<Announcer.Command> {
 
   private Behavior<Command> onTick() {
     getContext().getLog().debug("heartbeat tick");
-    getContext().pipeToSelf(env.gateway().heartbeat(env.store().all().size(),
-            env.settings().maxConcurrentUploads(), env.uploads().activeUploads()),
+    // the room left is a statfs without a quota: asked on the blocking pool, off this actor
+    getContext().pipeToSelf(java.util.concurrent.CompletableFuture
+            .supplyAsync(env.store()::freeBytes, env.blocking())
+            .thenCompose(free -> env.gateway().heartbeat(env.store().all().size(),
+                env.settings().maxConcurrentUploads(), env.uploads().activeUploads(), free)),
         (r, t) -> new HeartbeatAnswered(t == null ? r.getGeneration() : null, t));
     return this;
   }

@@ -11,6 +11,11 @@ import dev.dfcache.api.dfdaemon.DeleteTaskRequest;
 import dev.dfcache.api.dfdaemon.ExportTaskRequest;
 import dev.dfcache.api.dfdaemon.ImportTaskRequest;
 import dev.dfcache.api.dfdaemon.StatTaskRequest;
+import dev.dfcache.api.local.CachedTask;
+import dev.dfcache.api.local.ListTasksRequest;
+import dev.dfcache.api.local.TaskList;
+import dev.dfcache.api.local.TaskStatus;
+import dev.dfcache.api.peer.TaskSummary;
 import dev.dfcache.common.ContentDigest;
 import dev.dfcache.common.DfException;
 import dev.dfcache.common.TaskIds;
@@ -235,22 +240,73 @@ public final class LocalApi {
         }));
   }
 
-  /** The tasks this node holds, oldest first (expired ones are gone already). */
-  public CompletionStage<dev.dfcache.api.local.TaskList> listTasks() {
+  /**
+   * The tasks this node holds, oldest first (expired ones are gone already); with
+   * {@code cluster}, a page of the tasks the scheduler fleet knows.
+   */
+  public CompletionStage<TaskList> listTasks(ListTasksRequest in) {
+    if (in.getCluster()) {
+      return env.gateway().listTasks(in.getPageSize(), in.getPageToken())
+          .thenApply(page -> TaskList.newBuilder().addAllClusterTasks(page.getTasksList())
+              .setNextPageToken(page.getNextPageToken()).build());
+    }
     return CompletableFuture.supplyAsync(() -> {
       long now = System.currentTimeMillis();
-      dev.dfcache.api.local.TaskList.Builder list = dev.dfcache.api.local.TaskList.newBuilder();
+      TaskList.Builder list = TaskList.newBuilder();
       env.store().all().stream()
           .map(StoredTask::meta)
           .filter(m -> !m.expiredAt(now))
           .sorted(java.util.Comparator.comparingLong(TaskMeta::createdAtMillis))
-          .forEach(m -> list.addTasks(dev.dfcache.api.local.CachedTask.newBuilder()
-              .setTaskId(m.taskId()).setCid(TaskIds.cidOf(m.url())).setTag(m.tag())
-              .setContentLength(m.contentLength()).setPieceCount(m.pieceCount())
-              .setCreatedAt(m.createdAtMillis()).setExpiresAt(m.expiresAtMillis())
-              .setReplicaCount(m.isReplica() ? m.replicaCount() : 0)));
+          .forEach(m -> list.addTasks(cachedTaskOf(m)));
       return list.build();
     }, env.blocking());
+  }
+
+  /**
+   * What is known of one task: this node's copy, and (unless local_only) the scheduler's view,
+   * with the copies wanted and held. NotFound, as StatTask, when neither this node nor a live
+   * peer holds it; with a local copy, a scheduler that cannot be asked leaves the view out.
+   */
+  public CompletionStage<TaskStatus> describeTask(StatTaskRequest in) {
+    String taskId = TaskIds.validatedTaskId(in.getUrl(), in.getUrlMeta());
+    long now = System.currentTimeMillis();
+    Optional<CachedTask> local = env.store().get(taskId).map(StoredTask::meta)
+        .filter(m -> !m.expiredAt(now)).map(LocalApi::cachedTaskOf);
+    TaskStatus.Builder out = TaskStatus.newBuilder().setTaskId(taskId);
+    local.ifPresent(out::setLocal);
+    if (in.getLocalOnly()) {
+      if (local.isEmpty()) {
+        throw notFound(in.getUrl(), "locally");
+      }
+      return CompletableFuture.completedFuture(out.build());
+    }
+    return env.gateway().stat(taskId).handle((task, failure) -> {
+      if (failure != null) {
+        DfException e = DfException.of(failure);
+        if (local.isPresent()) {
+          return out.build();
+        }
+        throw e.code() == Code.PeerTaskNotFound ? notFound(in.getUrl(), "on any peer") : e;
+      }
+      out.setNetwork(TaskSummary.newBuilder().setTaskId(taskId).setUrl(in.getUrl())
+          .setTag(in.getUrlMeta().getTag()).setContentLength(task.getContentLength())
+          .setTotalPieceCount(task.getTotalPieceCount()).setState(task.getState())
+          .setPeerCount(task.getPeerCount()).setReplicaCount(task.getReplicaCount())
+          .setReplicasHeld(task.getReplicasHeld()).setExpiresAt(task.getExpiresAt()));
+      if (local.isPresent() || (task.getState().equals("Succeeded") && task.getHasAvailablePeer())) {
+        return out.build();
+      }
+      throw notFound(in.getUrl(), "on any live peer");
+    });
+  }
+
+  private static CachedTask cachedTaskOf(TaskMeta m) {
+    return CachedTask.newBuilder()
+        .setTaskId(m.taskId()).setCid(TaskIds.cidOf(m.url())).setTag(m.tag())
+        .setContentLength(m.contentLength()).setPieceCount(m.pieceCount())
+        .setCreatedAt(m.createdAtMillis()).setExpiresAt(m.expiresAtMillis())
+        .setReplicaCount(m.isReplica() ? m.replicaCount() : 0)
+        .build();
   }
 
   private static DfException notFound(String url, String where) {

@@ -233,10 +233,18 @@ public final class SchedulerGateway implements AutoCloseable {
   }
 
   public CompletionStage<HeartbeatResponse> heartbeat(int taskCount, int uploadLimit,
-      int activeUploads) {
+      int activeUploads, long cacheFreeBytes) {
     return call(SchedulerRpc.HEARTBEAT, HeartbeatRequest.newBuilder().setHost(self.toProto())
         .setTaskCount(taskCount).setUploadLimit(uploadLimit).setActiveUploads(activeUploads)
+        .setCacheFreeBytes(cacheFreeBytes)
         .build());
+  }
+
+  /** A page of the tasks the scheduler fleet knows (any node answers for all). */
+  public CompletionStage<dev.dfcache.api.peer.TaskPage> listTasks(int pageSize,
+      String pageToken) {
+    return callWithRetry(SchedulerRpc.LIST_TASKS, dev.dfcache.api.peer.TaskPageRequest
+        .newBuilder().setPageSize(pageSize).setPageToken(pageToken).build(), 3);
   }
 
   /** RegisterPeerTask: this peer wants to download the task. */

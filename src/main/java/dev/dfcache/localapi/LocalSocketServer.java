@@ -126,7 +126,9 @@ public final class LocalSocketServer implements AutoCloseable {
   private static ServerServiceDefinition ownService(LocalApi api) {
     return ServerServiceDefinition.builder("dfcache.LocalDaemon")
         .addMethod(method(DaemonRpc.LIST_TASKS,
-            dev.dfcache.api.local.ListTasksRequest.parser(), (q, c) -> api.listTasks()))
+            dev.dfcache.api.local.ListTasksRequest.parser(), (q, c) -> api.listTasks(q)))
+        .addMethod(method(DaemonRpc.DESCRIBE_TASK, StatTaskRequest.parser(),
+            (q, c) -> api.describeTask(q)))
         .build();
   }
 

@@ -34,5 +34,11 @@ public final class DaemonRpc {
           "ListTasks", dev.dfcache.api.local.ListTasksRequest.getDefaultInstance(),
           dev.dfcache.api.local.TaskList.getDefaultInstance());
 
+  /** dfcache's own local call (unix socket only): what is known of one task. */
+  public static final UnaryMethod<StatTaskRequest, dev.dfcache.api.local.TaskStatus>
+      DESCRIBE_TASK = UnaryMethod.of("dfcache.LocalDaemon", "DescribeTask",
+          StatTaskRequest.getDefaultInstance(),
+          dev.dfcache.api.local.TaskStatus.getDefaultInstance());
+
   private DaemonRpc() {}
 }

@@ -42,6 +42,10 @@ public final class SchedulerRpc {
       UnaryMethod.of(PEER, "DropTask", DropTaskRequest.getDefaultInstance(), Empty.getDefaultInstance());
   public static final UnaryMethod<StatTaskRequest, TaskDeletion> IS_DELETED =
       UnaryMethod.of(PEER, "IsDeleted", StatTaskRequest.getDefaultInstance(), TaskDeletion.getDefaultInstance());
+  public static final UnaryMethod<dev.dfcache.api.peer.TaskPageRequest,
+      dev.dfcache.api.peer.TaskPage> LIST_TASKS = UnaryMethod.of(PEER, "ListTasks",
+          dev.dfcache.api.peer.TaskPageRequest.getDefaultInstance(),
+          dev.dfcache.api.peer.TaskPage.getDefaultInstance());
   /** On daemons: a scheduler's hint that a task was deleted. */
   public static final UnaryMethod<StatTaskRequest, Empty> TASK_DROPPED =
       UnaryMethod.of("dfcache.PeerDaemon", "TaskDropped", StatTaskRequest.getDefaultInstance(), Empty.getDefaultInstance());

@@ -48,7 +48,7 @@ public final class HostLiveness implements Extension {
 
   /** Records that the host is alive until then, its load unchanged. */
   public void extend(String hostId, long until) {
-    extend(hostId, new HostStatus(until, 0, 0, "", 0));
+    extend(hostId, HostStatus.aliveOnly(until));
   }
 
   void replaceAll(Map<String, HostStatus> fromReplicas) {

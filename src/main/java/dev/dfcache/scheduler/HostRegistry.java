@@ -31,12 +31,14 @@ public final class HostRegistry extends AbstractBehavior<HostRegistry.Command> {
 
   /**
    * A heartbeat (or, with no load known, an announce) from a host heard by this node: the
-   * address it advertises, its upload limit and the uploads it serves now (0, 0 = not reported).
+   * address it advertises, its upload limit and the uploads it serves now (0, 0 = not reported),
+   * the room left in its cache (-1 = not reported), its IDC and location.
    */
-  public record Beat(String hostId, String ip, int rpcPort, int uploadLimit, int activeUploads)
-      implements Command {
+  public record Beat(String hostId, String ip, int rpcPort, int uploadLimit, int activeUploads,
+      long cacheFreeBytes, String idc, String location) implements Command {
+    /** An announce: the host is alive, nothing known of its load. */
     public Beat(String hostId, String ip, int rpcPort) {
-      this(hostId, ip, rpcPort, 0, 0);
+      this(hostId, ip, rpcPort, 0, 0, -1, "", "");
     }
   }
 
@@ -48,7 +50,7 @@ public final class HostRegistry extends AbstractBehavior<HostRegistry.Command> {
 
   private enum ForgetDeadHosts implements Command { INSTANCE }
 
-  static final Key<LWWMap<String, HostStatus>> KEY = LWWMapKey.create("dfcache-hosts-v4");
+  static final Key<LWWMap<String, HostStatus>> KEY = LWWMapKey.create("dfcache-hosts-v5");
 
   private final ReplicatorMessageAdapter<Command, LWWMap<String, HostStatus>> replicator;
   private final SelfUniqueAddress node;
@@ -103,7 +105,7 @@ public final class HostRegistry extends AbstractBehavior<HostRegistry.Command> {
       return this;
     }
     HostStatus status = new HostStatus(now + ttlMillis, beat.uploadLimit(), beat.activeUploads(),
-        beat.ip(), beat.rpcPort());
+        beat.ip(), beat.rpcPort(), beat.cacheFreeBytes(), beat.idc(), beat.location());
     liveness.extend(beat.hostId(), status);
     // Rewrite while a third of the TTL is still left: the other nodes learn it a gossip round
     // (up to 2 s) later, and must never see a live host's entry lapse in between.
@@ -124,7 +126,10 @@ public final class HostRegistry extends AbstractBehavior<HostRegistry.Command> {
       return false; // an announce: no load to tell
     }
     return now.uploadLimit() != known.uploadLimit()
-        || Math.abs(now.activeUploads() - known.activeUploads()) * 4 >= now.uploadLimit();
+        || Math.abs(now.activeUploads() - known.activeUploads()) * 4 >= now.uploadLimit()
+        || Math.abs(now.cacheFreeBytes() - known.cacheFreeBytes())
+            > Math.max(64L << 20, Math.abs(known.cacheFreeBytes()) / 8)
+        || !now.idc().equals(known.idc()) || !now.location().equals(known.location());
   }
 
   @SuppressWarnings("unchecked")

@@ -116,6 +116,8 @@ public final class SchedulerNode implements AutoCloseable {
           HostRegistry.create(s.hostTtl(), s.forgetHostAfter()), "hosts", Props.empty());
       system.systemActorOf(SchedulerMetricsPoller.create(Duration.ofSeconds(2)), "metrics",
           Props.empty());
+      system.systemActorOf(TaskDirectory.create(), "task-directory", Props.empty());
+      system.systemActorOf(DeletionLog.create(s.deletionMemory()), "deletions", Props.empty());
       Cluster cluster = Cluster.get(system);
       boolean kubernetes = s.bootstrap() == SchedulerSettings.Bootstrap.KUBERNETES;
       if (joinAddress != null) {

@@ -7,6 +7,7 @@ import dev.dfcache.api.common.Code;
 import dev.dfcache.api.common.PieceInfo;
 import dev.dfcache.api.common.PiecePacket;
 import dev.dfcache.api.common.TaskType;
+import dev.dfcache.api.common.UrlMeta;
 import dev.dfcache.api.peer.HeartbeatRequest;
 import dev.dfcache.api.peer.TaskDescription;
 import dev.dfcache.api.scheduler.PeerPacket;
@@ -21,6 +22,8 @@ import dev.dfcache.api.peer.PeerSchedulerPowerApi;
 import dev.dfcache.api.peer.DropTaskRequest;
 import dev.dfcache.api.peer.ReportBadParentRequest;
 import dev.dfcache.api.peer.TaskDeletion;
+import dev.dfcache.api.peer.TaskPageRequest;
+import dev.dfcache.api.peer.TaskPage;
 import dev.dfcache.api.scheduler.AnnounceTaskRequest;
 import dev.dfcache.api.scheduler.PeerHost;
 import dev.dfcache.api.scheduler.PeerTarget;
@@ -61,6 +64,7 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
   private final ReportStreams reportStreams;
   private final PeerIdentityHeader identities;
   private final DaemonCalls holders;
+  private final FleetTaskListing listing;
   /** After a fleet change, how long "unknown task" is asked again before it is believed. */
   static final Duration SETTLING = Duration.ofSeconds(15);
   private static final Empty EMPTY = Empty.getDefaultInstance();
@@ -76,6 +80,7 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
     this.reportStreams = new ReportStreams(sharding, system);
     this.identities = identities;
     this.holders = holders;
+    this.listing = new FleetTaskListing(system, askTimeout);
   }
 
   CompletionStage<TaskEntity.Reply> ask(String taskId,
@@ -115,6 +120,9 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
               .setState(s.state())
               .setPeerCount(s.peerCount())
               .setHasAvailablePeer(s.hasAvailablePeer())
+              .setReplicaCount(s.replicaCount())
+              .setReplicasHeld(s.replicasHeld())
+              .setExpiresAt(s.info().expiresAtMillis())
               .build();
         }
         throw unexpected(taskId, reply);
@@ -128,8 +136,10 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
       String taskId = TaskIds.requireValidTaskId(in.getTaskId());
       PeerIdentity caller = identities.of(metadata);
       PeerEndpoint peer = permitted(caller, checkedPeer(in.getPeerHost()));
+      boolean urlNamesTask = announcedUrlNames(taskId, in.getUrl(), in.getUrlMeta());
       TaskInfo info = taskInfoOf(taskId, in.getPiecePacket(), in.getTaskTypeValue(),
-          Math.max(0, in.getExpiresAt()));
+          Math.max(0, in.getExpiresAt()), urlNamesTask ? in.getUrl() : "",
+          urlNamesTask ? in.getUrlMeta().getTag() : "");
       hosts.tell(new HostRegistry.Beat(peer.id(), peer.ip(), peer.rpcPort()));
       return ask(taskId,
               replyTo -> new TaskEntity.Announce(info, peer, caller, in.getFresh(),
@@ -158,7 +168,9 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
       PeerEndpoint peer = permitted(identities.of(metadata), checkedPeer(in.getHost()));
       hosts.tell(new HostRegistry.Beat(peer.id(), peer.ip(), peer.rpcPort(),
           Math.max(0, in.getUploadLimit()),
-          Math.max(0, in.getActiveUploads())));
+          Math.max(0, in.getActiveUploads()),
+          in.hasCacheFreeBytes() ? Math.max(0, in.getCacheFreeBytes()) : -1,
+          peer.idc(), peer.location()));
       return java.util.concurrent.CompletableFuture.completedFuture(
           HeartbeatResponse.newBuilder().setGeneration(generation.current()).build());
     });
@@ -271,6 +283,18 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
   }
 
   @Override
+  public CompletionStage<TaskPage> listTasks(TaskPageRequest in, Metadata metadata) {
+    return guard(() -> {
+      int size = FleetTaskListing.pageSize(in.getPageSize());
+      String after = in.getPageToken();
+      if (!after.isEmpty()) {
+        TaskIds.requireValidTaskId(after); // tokens are task ids
+      }
+      return listing.page(after, size);
+    });
+  }
+
+  @Override
   public CompletionStage<TaskDeletion> isDeleted(StatTaskRequest in, Metadata metadata) {
     return guard(() -> {
       String taskId = TaskIds.requireValidTaskId(in.getTaskId());
@@ -326,7 +350,7 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
    * what the scheduler keeps: the sizes and the sign of the list.
    */
   static TaskInfo taskInfoOf(String taskId, PiecePacket packet, int taskType,
-      long expiresAtMillis) {
+      long expiresAtMillis, String url, String tag) {
     long length = packet.getContentLength();
     if (length < 0) {
       throw DfException.badRequest("content length must not be negative");
@@ -358,6 +382,21 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
     }
     int type = TaskType.forNumber(taskType) == null ? TaskType.DfCache_VALUE : taskType;
     return new TaskInfo(length, pieces.size(), pieceSize, sign, type,
-        digests.size() == 1 ? digests.get(0) : "", expiresAtMillis);
+        digests.size() == 1 ? digests.get(0) : "", expiresAtMillis, url, tag);
+  }
+
+  /**
+   * Whether an announce's url and url meta give its task id: only then are they shown in
+   * listings as the task's cid and tag (the task id alone decides what the task is).
+   */
+  static boolean announcedUrlNames(String taskId, String url, UrlMeta meta) {
+    if (url.isEmpty()) {
+      return false;
+    }
+    try {
+      return TaskIds.taskId(url, meta).equals(taskId);
+    } catch (RuntimeException e) {
+      return false;
+    }
   }
 }

@@ -107,8 +107,8 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   private record Expire(long expiresAtMillis) implements Command {}
 
   /** The state of this task's previous incarnation, handed over through sharding. */
-  public record RestoreState(TaskInfo info, List<PeerSnapshot> peers, long deletedAtMillis)
-      implements Command {}
+  public record RestoreState(TaskInfo info, List<PeerSnapshot> peers, long deletedAtMillis,
+      Replication replication) implements Command {}
 
   /** Sent by sharding instead of PoisonPill when the shard hands off. */
   public record HandOff() implements Command {}
@@ -124,8 +124,12 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
 
   public record Rejected(int code, String message) implements Reply {}
 
-  public record Status(TaskInfo info, String state, int peerCount, boolean hasAvailablePeer)
-      implements Reply {}
+  /**
+   * What stat tells: {@code replicaCount} copies wanted (0 = no target), {@code replicasHeld}
+   * live complete copies there are.
+   */
+  public record Status(TaskInfo info, String state, int peerCount, boolean hasAvailablePeer,
+      int replicaCount, int replicasHeld) implements Reply {}
 
   /**
    * A peer registered to download. {@code singlePieceHolder}: for a task of one piece, a live
@@ -209,6 +213,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   private long deletedAtMillis;
   private final Duration deletionMemory;
   private final DaemonCalls daemons;
+  private final DeletionLog.Mirror deletionLog;
   /** The replica target, if the import asked for more than one copy; else null. */
   private Replication replication;
   /** Hosts asked for a copy, until when they may take to bring it; null when none. */
@@ -234,6 +239,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     this.selection = selection;
     this.deletionMemory = deletionMemory;
     this.peerGauge = SchedulerMetrics.get(ctx.getSystem()).taskPeers;
+    this.deletionLog = DeletionLog.Mirror.get(ctx.getSystem());
   }
 
   @Override
@@ -249,6 +255,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
         .onMessage(Stat.class, this::onStat)
         .onMessage(Drop.class, this::onDrop)
         .onMessage(AskDeleted.class, m -> {
+          recallDeletion();
           m.replyTo().tell(new Deletion(deletedAtMillis > 0));
           return passivateIfEmpty();
         })
@@ -257,13 +264,15 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
         .onMessage(ReplicaCheck.class, m -> {
           replicaCheckScheduled = false;
           keepReplicas();
-          return this;
+          return passivateIfEmpty();
         })
         .onMessage(ForgetPeers.class, m -> {
           for (String id : m.hostIds()) {
             remove(id);
           }
-          return this;
+          // the sweep lists entities and then tells them: one that went in between is started
+          // again by the message, and must not stay
+          return passivateIfEmpty();
         })
         .onMessage(RestoreState.class, this::onRestore)
         .onMessage(HandOff.class, m -> onHandOff())
@@ -278,6 +287,9 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     if (refusedTakeover(m.peer(), m.caller(), m.replyTo())) {
       return this;
     }
+    if (!m.fresh()) {
+      recallDeletion();
+    }
     if (deletedAtMillis > 0) {
       if (!m.fresh()) {
         m.replyTo().tell(new Rejected(Code.TaskDeleted.getNumber(), "task " + taskId
@@ -285,6 +297,9 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
         return this;
       }
       deletedAtMillis = 0; // imported again after the delete
+    }
+    if (m.fresh()) {
+      deletionLog.undo(taskId);
     }
     if (m.info().expiredAt(System.currentTimeMillis())) {
       m.replyTo().tell(new Rejected(Code.TaskDeleted.getNumber(), "task " + taskId
@@ -492,11 +507,26 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     badParents = null;
     info = null;
     replication = null;
-    remember(System.currentTimeMillis());
+    long now = System.currentTimeMillis();
+    remember(now);
+    deletionLog.record(taskId, now);
     getContext().getLog().info("task {} deleted from the network by {}: {} holders told",
         taskId, m.requesterId(), holders.size());
     m.replyTo().tell(new Dropped(holders));
     return this;
+  }
+
+  /**
+   * An incarnation that knows nothing of the task looks in the fleet's {@link DeletionLog}: the
+   * node that remembered the deletion may have crashed.
+   */
+  private void recallDeletion() {
+    if (deletedAtMillis == 0 && info == null && peers.isEmpty()) {
+      long at = deletionLog.deletedAt(taskId);
+      if (at > 0 && at + deletionMemory.toMillis() > System.currentTimeMillis()) {
+        remember(at);
+      }
+    }
   }
 
   private void remember(long deletedAt) {
@@ -518,13 +548,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
       return;
     }
     long now = System.currentTimeMillis();
-    int held = 0;
-    for (PeerState p : peers.values()) {
-      if (p.done && liveness.isAlive(p.id())
-          && (badParents == null || !badParents.isQuarantined(p.id()))) {
-        held++;
-      }
-    }
+    int held = liveCopies();
     if (replicaAsks != null) {
       replicaAsks.entrySet().removeIf(e -> e.getValue() < now
           || (peers.containsKey(e.getKey()) && peers.get(e.getKey()).done));
@@ -537,7 +561,18 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
         exclude.addAll(replicaAsks.keySet());
       }
       Map<String, HostStatus> alive = liveness.alive();
-      List<String> targets = Replication.targets(taskId, missing, alive, exclude);
+      Replication.Places taken = Replication.Places.empty();
+      for (PeerState p : peers.values()) {
+        taken.add(p.endpoint.idc(), p.endpoint.location());
+      }
+      for (String excluded : exclude) {
+        HostStatus h = alive.get(excluded);
+        if (h != null) {
+          taken.add(h.idc(), h.location());
+        }
+      }
+      List<String> targets = Replication.targets(taskId, missing, alive, exclude,
+          info.contentLength(), taken);
       if (!targets.isEmpty()) {
         if (replicaAsks == null) {
           replicaAsks = new HashMap<>(4);
@@ -566,6 +601,18 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
       replicaCheckScheduled = true;
       getContext().scheduleOnce(REPLICA_CHECK, getContext().getSelf(), ReplicaCheck.INSTANCE);
     }
+  }
+
+  /** Complete copies on live hosts that are not quarantined. */
+  private int liveCopies() {
+    int held = 0;
+    for (PeerState p : peers.values()) {
+      if (p.done && liveness.isAlive(p.id())
+          && (badParents == null || !badParents.isQuarantined(p.id()))) {
+        held++;
+      }
+    }
+    return held;
   }
 
   /** Forgets the task when its TTL runs out, if it has one. */
@@ -676,7 +723,9 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     }
     boolean anyDone = peers.values().stream().anyMatch(p -> p.done);
     String state = anyDone ? "Succeeded" : peers.isEmpty() ? "Pending" : "Running";
-    m.replyTo().tell(new Status(info, state, peers.size(), hasLiveHolder()));
+    int copies = liveCopies();
+    m.replyTo().tell(new Status(info, state, peers.size(), copies > 0,
+        replication == null ? 0 : replication.count(), copies));
     return this;
   }
 
@@ -703,6 +752,10 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
       for (PeerSnapshot s : m.peers()) {
         upsert(s.peer(), BitSet.valueOf(s.pieces()), s.done());
       }
+      if (m.replication() != null && replication == null) {
+        replication = m.replication();
+        keepReplicas();
+      }
     }
     return this;
   }
@@ -710,7 +763,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   private Behavior<Command> onHandOff() {
     if ((info != null && !peers.isEmpty()) || deletedAtMillis > 0) {
       List<PeerSnapshot> snapshot = peers.values().stream().map(PeerState::snapshot).toList();
-      handoff.send(taskId, new RestoreState(info, snapshot, deletedAtMillis));
+      handoff.send(taskId, new RestoreState(info, snapshot, deletedAtMillis, replication));
     }
     return Behaviors.stopped();
   }

@@ -530,6 +530,23 @@ public final class TaskStore {
     return evicted;
   }
 
+  /**
+   * Bytes the store can still take: what is left of the quota, or usable on the filesystem when
+   * there is none (a statfs: call it off actor threads).
+   */
+  public long freeBytes() {
+    if (quota > 0) {
+      synchronized (spaceLock) {
+        return Math.max(0, quota - usedBytes() - reserved);
+      }
+    }
+    try {
+      return Files.getFileStore(tasksDir).getUsableSpace();
+    } catch (IOException e) {
+      return 0;
+    }
+  }
+
   /** Used fraction: of the quota, or of the filesystem when there is none. */
   public double usage() {
     if (quota > 0) {

@@ -62,6 +62,14 @@ class ChurnIT {
     throw new AssertionError(name + " not in the scheduler's metrics");
   }
 
+  /** The scheduler's heap in use right after a full GC (jcmd GC.run), from its metrics. */
+  static double heapAfterGc(Proc scheduler) throws Exception {
+    Process gc = new ProcessBuilder("jcmd", Long.toString(scheduler.process.pid()), "GC.run")
+        .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    assertEquals(0, gc.waitFor(), "jcmd GC.run");
+    return gauge(scheduler, "jvm_memory_used_bytes{area=\"heap\"}");
+  }
+
   void runAll(int threads, int n, java.util.function.IntConsumer step) throws Exception {
     ExecutorService pool = Executors.newFixedThreadPool(threads);
     try {
@@ -83,6 +91,7 @@ class ChurnIT {
     Proc scheduler = cluster.scheduler("scheduler");
     Proc a = cluster.daemon("a", scheduler.grpc());
     Proc b = cluster.daemon("b", scheduler.grpc());
+    double heapBefore = heapAfterGc(scheduler);
     Path in = Files.createDirectories(cluster.work().resolve("in"));
     Path out = Files.createDirectories(cluster.work().resolve("out"));
     long t0 = System.nanoTime();
@@ -130,7 +139,12 @@ class ChurnIT {
             + "entities / %.0f task peers; all deleted in %.1f s; left: %.0f entities, %.0f "
             + "peers, %.1f s after the deletes%n", TASKS, imported, peak, peakPeers, deleted,
         tasks, peers, (System.nanoTime() - t1) / 1e9 - deleted);
+    double heapAfter = heapAfterGc(scheduler);
+    System.out.printf("churn: scheduler heap after GC %.1f MiB before, %.1f MiB after%n",
+        heapBefore / (1 << 20), heapAfter / (1 << 20));
     assertEquals(0, tasks, "task entities left behind");
+    assertTrue(heapAfter < heapBefore * 1.5 + (16 << 20),
+        "heap after GC grew from " + heapBefore + " to " + heapAfter);
     assertEquals(0, peers, "task peers left behind");
     try (var files = Files.list(a.dataDir.resolve("tasks"))) {
       assertTrue(files.allMatch(d -> {

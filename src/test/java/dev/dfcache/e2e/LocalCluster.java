@@ -189,10 +189,21 @@ public final class LocalCluster implements AutoCloseable {
 
   public Proc daemon(String name, String schedulers, Path dataDir, int grpc, int upload)
       throws Exception {
-    List<String> args = List.of("dfdaemon", "--host", "127.0.0.1",
+    return daemon(name, schedulers, dataDir, grpc, upload, List.of());
+  }
+
+  /** A daemon with more flags, e.g. {@code --store-quota 1MiB}. */
+  public Proc daemon(String name, String schedulers, List<String> extraArgs) throws Exception {
+    return daemon(name, schedulers, work.resolve(name), freePort(), freePort(), extraArgs);
+  }
+
+  private Proc daemon(String name, String schedulers, Path dataDir, int grpc, int upload,
+      List<String> extraArgs) throws Exception {
+    List<String> args = new ArrayList<>(List.of("dfdaemon", "--host", "127.0.0.1",
         "--grpc-port", Integer.toString(grpc), "--upload-port", Integer.toString(upload),
         "--data-dir", dataDir.toString(), "--schedulers", schedulers,
-        "--socket", socketFor(name).toString());
+        "--socket", socketFor(name).toString()));
+    args.addAll(extraArgs);
     return start(name, args, "dfdaemon ready", grpc, upload, dataDir, 60);
   }
 

@@ -104,6 +104,52 @@ class NetworkDeleteIT {
     ok(cli(back, "stat", "-i", "everywhere"));
   }
 
+  /**
+   * The scheduler node that remembered a deletion is killed (-9): the task's next incarnation,
+   * on another node, finds the deletion in the fleet's replicated log, so a holder that was down
+   * during the delete still drops its copy when it comes back; a fresh import then undoes it.
+   */
+  @Test
+  void aDeletionOutlivesTheCrashOfTheNodeThatRememberedIt() throws Exception {
+    int c1 = LocalCluster.freePort();
+    int c2 = LocalCluster.freePort();
+    int c3 = LocalCluster.freePort();
+    String seed = "127.0.0.1:" + c1;
+    List<Proc> schedulers = List.of(cluster.scheduler("s1", List.of(seed), c1),
+        cluster.scheduler("s2", List.of(seed), c2), cluster.scheduler("s3", List.of(seed), c3));
+    String all = String.join(",", schedulers.stream().map(Proc::grpc).toList());
+    Proc a = cluster.daemon("a", all);
+    Proc b = cluster.daemon("b", all);
+    Thread.sleep(3000); // the three regions register and the first rebalance passes
+    Path src = Files.write(work.resolve("src"), "deleted while b was down".getBytes());
+    ok(cli(a, "import", "-i", "remembered", src.toString()));
+    ok(cli(b, "export", "-i", "remembered", "-O", work.resolve("out-b").toString()));
+    cluster.stop(b);
+    ok(cli(a, "delete", "-i", "remembered"));
+    awaitGone(a, "remembered", Duration.ofSeconds(15));
+
+    Proc rememberer = null;
+    for (Proc s : schedulers) {
+      if (Files.readString(s.log).contains("deleted from the network by")) {
+        rememberer = s;
+      }
+    }
+    assertTrue(rememberer != null, "one scheduler node logged the deletion");
+    Thread.sleep(1000); // the deletion reaches a majority as it is written; leave gossip a beat
+    cluster.kill(rememberer);
+
+    long t0 = System.nanoTime();
+    Proc back = cluster.restart(b);
+    awaitGone(back, "remembered", Duration.ofSeconds(60));
+    System.out.printf("network delete: the holder that was down dropped its copy %.1f s after "
+        + "its restart, the remembering scheduler node killed%n", (System.nanoTime() - t0) / 1e9);
+    assertEquals(1, cli(back, "stat", "-i", "remembered").exit());
+
+    ok(cli(a, "import", "-i", "remembered", src.toString()));
+    ok(cli(back, "export", "-i", "remembered", "-O", work.resolve("again").toString()));
+    assertEquals(EndToEndIT.sha256(src), EndToEndIT.sha256(work.resolve("again")));
+  }
+
   @Test
   void aLocalDeleteLeavesTheOtherHoldersAndDeletingNothingIsFine() throws Exception {
     Proc scheduler = cluster.scheduler("scheduler");

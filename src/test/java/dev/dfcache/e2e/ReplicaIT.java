@@ -61,6 +61,19 @@ class ReplicaIT {
     return now;
   }
 
+  /** Waits until {@code dfcache stat --json} of the task contains {@code text}. */
+  static void awaitStat(Proc p, String cid, String text, int seconds) throws Exception {
+    long deadline = System.nanoTime() + seconds * 1_000_000_000L;
+    CliResult r = cli(p, "stat", "--json", "-i", cid);
+    while (!r.out().contains(text)) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("stat never said " + text + ": " + r);
+      }
+      Thread.sleep(300);
+      r = cli(p, "stat", "--json", "-i", cid);
+    }
+  }
+
   @Test
   void theNetworkKeepsTheCopiesAskedForAndReplacesALostOne() throws Exception {
     Proc scheduler = cluster.scheduler("scheduler");
@@ -68,6 +81,8 @@ class ReplicaIT {
     for (String name : List.of("a", "b", "c", "d")) {
       daemons.add(cluster.daemon(name, scheduler.grpc()));
     }
+    // a host whose cache has no room for the task is never asked for a copy
+    Proc full = cluster.daemon("full", scheduler.grpc(), List.of("--store-quota", "1MiB"));
     byte[] data = new byte[13 << 20];
     new Random(5).nextBytes(data);
     Path src = Files.write(work.resolve("src"), data);
@@ -80,6 +95,7 @@ class ReplicaIT {
         (System.nanoTime() - t0) / 1e9);
     Thread.sleep(2000);
     assertEquals(3, holders(daemons, "kept-thrice").size(), "no more copies than asked");
+    assertEquals(List.of(), holders(List.of(full), "kept-thrice"), "no copy asked of a full host");
     for (Proc p : three) {
       assertEquals(sha, EndToEndIT.sha256(taskDir(p, "kept-thrice").resolve("data")), p.name);
       CliResult listed = cli(p, "ls");
@@ -87,17 +103,26 @@ class ReplicaIT {
           p.name + " lists its copy as one of 3: " + listed.out());
     }
 
+    awaitStat(daemons.get(3), "kept-thrice", "\"replicasWanted\":3,\"replicasHeld\":3", 20);
+    CliResult stat = cli(daemons.get(3), "stat", "-i", "kept-thrice");
+    ok(stat);
+    assertTrue(stat.out().contains("3 of 3 copies held"), stat.toString());
+
     Proc lost = three.get(three.size() - 1);
     cluster.kill(lost);
     List<Proc> alive = new ArrayList<>(daemons);
     alive.remove(lost);
     long t1 = System.nanoTime();
     List<Proc> again = awaitHolders(alive, "kept-thrice", 3, 90);
+    assertEquals(List.of(), holders(List.of(full), "kept-thrice"), "the full host never asked");
+    assertTrue(!Files.readString(full.log).contains("store quota of"),
+        "the full host never tried to download it");
     System.out.printf("replicas: a lost copy replaced %.1f s after kill -9 (host-ttl 8 s)%n",
         (System.nanoTime() - t1) / 1e9);
     for (Proc p : again) {
       assertEquals(sha, EndToEndIT.sha256(taskDir(p, "kept-thrice").resolve("data")), p.name);
     }
+    awaitStat(daemons.get(0), "kept-thrice", "\"replicasWanted\":3,\"replicasHeld\":3", 20);
     CliResult bad = cli(daemons.get(0), "import", "-i", "too-many", "--persistent-replica-count",
         "0", src.toString());
     assertEquals(1, bad.exit(), bad.toString());
