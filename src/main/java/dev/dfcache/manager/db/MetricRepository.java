@@ -1,0 +1,64 @@
+package dev.dfcache.manager.db;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The summaries components send with their keep-alives, kept for a bounded retention. */
+public final class MetricRepository {
+  /** One keep-alive's summary. */
+  public record Sample(long at, String kind, long componentId, long clusterId, long tasks,
+      long peers, long bytesUploaded, long bytesDownloaded, long piecesFailed, long cacheUsed) {}
+
+  private MetricRepository() {}
+
+  public static void add(Connection c, Sample m) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("INSERT INTO metric_samples (at, "
+        + "component_kind, component_id, cluster_id, tasks, peers, bytes_uploaded, "
+        + "bytes_downloaded, pieces_failed, cache_used) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+      s.setLong(1, m.at());
+      s.setString(2, m.kind());
+      s.setLong(3, m.componentId());
+      s.setLong(4, m.clusterId());
+      s.setLong(5, m.tasks());
+      s.setLong(6, m.peers());
+      s.setLong(7, m.bytesUploaded());
+      s.setLong(8, m.bytesDownloaded());
+      s.setLong(9, m.piecesFailed());
+      s.setLong(10, m.cacheUsed());
+      s.executeUpdate();
+    }
+  }
+
+  /** A cluster's samples since {@code since}, oldest first, at most {@code limit}. */
+  public static List<Sample> ofCluster(Connection c, long clusterId, long since, int limit)
+      throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("SELECT at, component_kind, component_id, "
+        + "cluster_id, tasks, peers, bytes_uploaded, bytes_downloaded, pieces_failed, cache_used "
+        + "FROM metric_samples WHERE cluster_id = ? AND at >= ? ORDER BY at, id LIMIT ?")) {
+      s.setLong(1, clusterId);
+      s.setLong(2, since);
+      s.setInt(3, limit);
+      List<Sample> out = new ArrayList<>();
+      try (ResultSet r = s.executeQuery()) {
+        while (r.next()) {
+          out.add(new Sample(r.getLong(1), r.getString(2), r.getLong(3), r.getLong(4),
+              r.getLong(5), r.getLong(6), r.getLong(7), r.getLong(8), r.getLong(9),
+              r.getLong(10)));
+        }
+      }
+      return out;
+    }
+  }
+
+  /** Drops samples older than {@code before}; returns how many. */
+  public static int prune(Connection c, long before) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement("DELETE FROM metric_samples WHERE at < ?")) {
+      s.setLong(1, before);
+      return s.executeUpdate();
+    }
+  }
+}
