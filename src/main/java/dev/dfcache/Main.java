@@ -18,6 +18,7 @@ public final class Main {
 
             dfdaemon    the peer daemon of one node (--standalone: with an embedded scheduler)
             scheduler   a scheduler node (one member of the scheduler cluster)
+            manager     the control plane: cluster configuration, components, REST API
             dfcache     the command line client: import | stat | export | delete
             certs       a CA and per-host certificates for mutual TLS (bin/dfcache-certs)
 
@@ -28,11 +29,12 @@ public final class Main {
     switch (args[0]) {
       case "dfdaemon", "daemon" -> DaemonCommand.main(rest);
       case "scheduler" -> SchedulerCommand.main(rest);
+      case "manager" -> dev.dfcache.manager.ManagerCommand.main(rest);
       case "dfcache", "cli" -> System.exit(DfcacheCli.run(rest));
       case "certs" -> System.exit(dev.dfcache.tls.CertsCommand.run(rest));
       default -> {
         System.err.println("Error: unknown component '" + args[0]
-            + "' (expected dfdaemon, scheduler or dfcache)");
+            + "' (expected dfdaemon, scheduler, manager or dfcache)");
         System.exit(1);
       }
     }

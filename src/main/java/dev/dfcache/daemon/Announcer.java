@@ -71,11 +71,14 @@ public final class Announcer extends AbstractBehavior<Announcer.Command> {
 
   private Behavior<Command> onTick() {
     getContext().getLog().debug("heartbeat tick");
-    // the room left is a statfs without a quota: asked on the blocking pool, off this actor
-    getContext().pipeToSelf(java.util.concurrent.CompletableFuture
-            .supplyAsync(env.store()::freeBytes, env.blocking())
-            .thenCompose(free -> env.gateway().heartbeat(env.store().all().size(),
-                env.settings().maxConcurrentUploads(), env.uploads().activeUploads(), free)),
+    // the room left as last measured (a statfs: the GC timer measures it on the blocking pool,
+    // and a heartbeat never waits behind the transfers there)
+    long free = env.store().lastFreeBytes();
+    getContext().pipeToSelf(free < 0
+            ? env.gateway().heartbeat(env.store().all().size(),
+                env.uploads().maxConcurrentUploads(), env.uploads().activeUploads())
+            : env.gateway().heartbeat(env.store().all().size(),
+                env.uploads().maxConcurrentUploads(), env.uploads().activeUploads(), free),
         (r, t) -> new HeartbeatAnswered(t == null ? r.getGeneration() : null, t));
     return this;
   }

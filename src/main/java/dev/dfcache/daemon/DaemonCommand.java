@@ -100,6 +100,18 @@ public final class DaemonCommand implements Callable<Integer> {
       description = "piece requests one download keeps in flight per parent (default 3)")
   Integer requestsPerParent;
 
+  @Option(names = "--manager", paramLabel = "HOST:PORT",
+      description = "the manager's gRPC address (env DFCACHE_MANAGER): the daemon learns its "
+          + "schedulers from it (--schedulers becomes optional), reports itself, and applies "
+          + "its cluster's client_config live (rate limits, upload concurrency, GC watermarks, "
+          + "import defaults); the last one is cached in the data dir for a start without it")
+  String manager;
+
+  @Option(names = "--scheduler-cluster", paramLabel = "NAME",
+      description = "with --manager: the scheduler cluster to join (default: by the clusters' "
+          + "scopes, else the default cluster)")
+  String schedulerCluster;
+
   @Override
   public Integer call() throws Exception {
     Config config = new FlagOverlay("dfcache.daemon")
@@ -122,6 +134,8 @@ public final class DaemonCommand implements Callable<Integer> {
         .putIfSet("idc", idc)
         .putIfSet("location", location)
         .putIfSet("requests-per-parent", requestsPerParent)
+        .putIfSet("manager", manager == null ? null : HostPort.parse(manager).toString())
+        .putIfSet("scheduler-cluster", schedulerCluster)
         .over(ConfigFactory.load());
     DaemonNode node = DaemonNode.start(DaemonSettings.fromConfig(config), config, standalone);
     System.out.println("dfdaemon ready socket=unix:" + node.socket() + " grpc="

@@ -25,4 +25,6 @@ record DaemonEnv(
     InflightBudget inflight,
     UploadServer uploads,
     /** mutual TLS with the other daemons (piece downloads too); null = plaintext */
-    dev.dfcache.tls.PeerTls peerTls) {}
+    dev.dfcache.tls.PeerTls peerTls,
+    /** what the manager may change while the daemon runs */
+    DaemonTunables tunables) {}

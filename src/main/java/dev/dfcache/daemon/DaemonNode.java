@@ -58,8 +58,13 @@ public final class DaemonNode implements AutoCloseable {
   private final PeerEndpoint self;
   private final LocalSocketServer socket;
 
+  /** The tie to the manager; null without one. */
+  private final dev.dfcache.dynconfig.ManagerLink manager;
+
   private DaemonNode(ActorSystem<Void> system, SchedulerGateway gateway, Channels peerChannels,
-      SchedulerNode embeddedScheduler, PeerEndpoint self, LocalSocketServer socket) {
+      SchedulerNode embeddedScheduler, PeerEndpoint self, LocalSocketServer socket,
+      dev.dfcache.dynconfig.ManagerLink manager) {
+    this.manager = manager;
     this.socket = socket;
     this.system = system;
     this.gateway = gateway;
@@ -85,22 +90,43 @@ public final class DaemonNode implements AutoCloseable {
     TaskStore store = TaskStore.open(s.dataDir(), s.fsync(), s.storeQuota());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "dfdaemon", config);
     LocalSocketServer socket = null;
+    ManagedDaemon managed = null;
+    dev.dfcache.dynconfig.ManagerLink link = null;
     try {
       scala.concurrent.ExecutionContextExecutor blocking = system.dispatchers()
           .lookup(DispatcherSelector.fromConfig("dfcache.blocking-io-dispatcher"));
       PeerEndpoint self = new PeerEndpoint(s.effectiveHostId(), s.host(), s.grpcPort(),
           s.uploadPort(), InetAddress.getLocalHost().getHostName(), s.idc(), s.location());
+      dev.dfcache.dynconfig.ManagerClientSettings managerSettings =
+          dev.dfcache.dynconfig.ManagerClientSettings.fromConfig(config.getConfig("dfcache.daemon"));
+      if (managerSettings.enabled() && !standalone) {
+        managed = new ManagedDaemon(self, managerSettings.schedulerCluster(), s.storeQuota(),
+            DaemonNode.class.getPackage().getImplementationVersion() == null ? "dev"
+                : DaemonNode.class.getPackage().getImplementationVersion());
+        link = new dev.dfcache.dynconfig.ManagerLink(managerSettings.manager(), managed,
+            s.dataDir().resolve("dynconfig.json"), managerSettings.keepAliveInterval(),
+            managerSettings.refreshInterval());
+        var fromManager = link.start();
+        if (fromManager.isPresent() && !fromManager.get().schedulers().isEmpty()) {
+          s = s.withNetwork(s.host(), s.grpcPort(), s.uploadPort(), s.dataDir(),
+              fromManager.get().schedulers());
+        } else {
+          log.warn("no schedulers from the manager: using {} meanwhile", s.schedulers());
+        }
+      }
       SchedulerGateway gateway = new SchedulerGateway(s.schedulers(), s.schedulerCallTimeout(),
           self, schedulerChannels(s));
       PeerTls peerTls = s.tlsDir().isBlank() ? null : PeerTls.load(Path.of(s.tlsDir()));
       Channels peerChannels = new Channels(peerTls == null ? null : peerTls.grpcClient());
       DaemonMetrics metrics = new DaemonMetrics(() -> store.all().size(), store::usedBytes);
+      DaemonTunables tunables = new DaemonTunables(s);
       UploadServer uploads = new UploadServer(store::servable, metrics,
-          TokenBucket.forLimit(s.uploadLimit()), s.maxConcurrentUploads(), s.maxUploadsPerTask(),
+          tunables.uploadLimit(), s.maxConcurrentUploads(), s.maxUploadsPerTask(),
           peerTls != null);
+      tunables.attach(uploads);
       DaemonEnv env = new DaemonEnv(system, s, store, gateway, peerChannels, blocking, self,
-          metrics, TokenBucket.forLimit(s.downloadLimit()),
-          new InflightBudget(s.maxInflightBytes()), uploads, peerTls);
+          metrics, tunables.downloadLimit(),
+          new InflightBudget(s.maxInflightBytes()), uploads, peerTls, tunables);
       // A downloader that stops reading must not hold an upload slot for long.
       // A small send buffer: the kernel would otherwise take a whole piece at once (autotuned
       // buffers reach 4 MiB) and the upload would count as finished long before the peer has
@@ -121,6 +147,9 @@ public final class DaemonNode implements AutoCloseable {
       ActorRef<PeerTaskManager.Command> downloads =
           system.systemActorOf(PeerTaskManager.create(env), "downloads", Props.empty());
       LocalApi localApi = new LocalApi(env, downloads);
+      if (managed != null) {
+        managed.attach(env);
+      }
       List<Path> importDirs = s.allowedImportDirs();
       List<Path> exportDirs = s.allowedExportDirs();
       // over TCP (legacy flag only) calls act as the daemon itself, inside the allowed dirs
@@ -149,10 +178,12 @@ public final class DaemonNode implements AutoCloseable {
       system.systemActorOf(Announcer.create(env), "announcer", Props.empty());
       scrubInBackground(env);
       store.onEviction(gateway::leave);
-      double high = s.gcHighWatermark();
-      double low = s.gcLowWatermark();
       system.scheduler().scheduleWithFixedDelay(s.gcInterval(), s.gcInterval(),
-          () -> store.collectGarbage(high, low), blocking);
+          () -> store.collectGarbage(tunables.gcHighWatermark(), tunables.gcLowWatermark()),
+          blocking);
+      store.freeBytes();
+      system.scheduler().scheduleWithFixedDelay(s.heartbeatInterval(), s.heartbeatInterval(),
+          store::freeBytes, blocking);
       java.time.Duration expiryCheck = s.lifetime().expiryCheckInterval();
       system.scheduler().scheduleWithFixedDelay(expiryCheck, expiryCheck, store::dropExpired,
           blocking);
@@ -160,8 +191,11 @@ public final class DaemonNode implements AutoCloseable {
               + "{}, store {}, schedulers {}", self.id(), s.host(), socket.socket(),
           grpc.localAddress(), s.legacyTcpLocalApi() ? " (with the legacy TCP local API)" : "",
           upload.localAddress(), s.dataDir(), s.schedulers());
-      return new DaemonNode(system, gateway, peerChannels, scheduler, self, socket);
+      return new DaemonNode(system, gateway, peerChannels, scheduler, self, socket, link);
     } catch (Exception e) {
+      if (link != null) {
+        link.close();
+      }
       if (socket != null) {
         socket.close();
       }
@@ -245,6 +279,9 @@ public final class DaemonNode implements AutoCloseable {
 
   @Override
   public void close() {
+    if (manager != null) {
+      manager.close();
+    }
     socket.close();
     system.terminate();
     try {

@@ -91,8 +91,8 @@ public final class LocalApi {
   public CompletionStage<Empty> importTask(ImportTaskRequest in, Access access) {
     String taskId = TaskIds.validatedTaskId(in.getUrl(), in.getUrlMeta());
     Optional<ContentDigest> expected = expectedDigest(in.getUrl(), in.getUrlMeta());
-    Duration ttl = checkedTtl(in.getTtl(), env.settings().lifetime().defaultTtl());
-    int replicas = in.getReplicaCount() == 0 ? env.settings().lifetime().defaultReplicaCount()
+    Duration ttl = checkedTtl(in.getTtl(), env.tunables().defaultTtl());
+    int replicas = in.getReplicaCount() == 0 ? env.tunables().defaultReplicaCount()
         : in.getReplicaCount();
     if (replicas < 1 || replicas > MAX_REPLICAS) {
       throw DfException.badRequest("replica count must be within 1.." + MAX_REPLICAS);

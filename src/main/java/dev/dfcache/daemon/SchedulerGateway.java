@@ -44,7 +44,8 @@ import org.slf4j.LoggerFactory;
 public final class SchedulerGateway implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SchedulerGateway.class);
 
-  private final List<HostPort> schedulers;
+  /** Replaced when the manager names other schedulers; read once per attempt. */
+  private volatile List<HostPort> schedulers;
   private final Channels channels;
   private final AtomicInteger current = new AtomicInteger();
   private final Duration callTimeout;
@@ -69,6 +70,18 @@ public final class SchedulerGateway implements AutoCloseable {
     this.schedulers = List.copyOf(schedulers);
     this.callTimeout = callTimeout;
     this.self = self;
+  }
+
+  /** The schedulers the manager names now (an empty list keeps the ones there are). */
+  public void setSchedulers(List<HostPort> fresh) {
+    if (!fresh.isEmpty() && !fresh.equals(schedulers)) {
+      log.info("schedulers from the manager: {} (were {})", fresh, schedulers);
+      schedulers = List.copyOf(fresh);
+    }
+  }
+
+  public List<HostPort> schedulers() {
+    return schedulers;
   }
 
   /** One call, tried on each scheduler node in turn until one is reachable. */
@@ -237,6 +250,14 @@ public final class SchedulerGateway implements AutoCloseable {
     return call(SchedulerRpc.HEARTBEAT, HeartbeatRequest.newBuilder().setHost(self.toProto())
         .setTaskCount(taskCount).setUploadLimit(uploadLimit).setActiveUploads(activeUploads)
         .setCacheFreeBytes(cacheFreeBytes)
+        .build());
+  }
+
+  /** A heartbeat without the cache's room (not measured yet). */
+  public CompletionStage<HeartbeatResponse> heartbeat(int taskCount, int uploadLimit,
+      int activeUploads) {
+    return call(SchedulerRpc.HEARTBEAT, HeartbeatRequest.newBuilder().setHost(self.toProto())
+        .setTaskCount(taskCount).setUploadLimit(uploadLimit).setActiveUploads(activeUploads)
         .build());
   }
 

@@ -314,7 +314,7 @@ final class SwarmDownload implements ParentLink.Owner, ReportStream.Owner {
   private void start(Request r, PartialTask task) {
     CompletionStage<Void> ready = exportLimit == null
         ? CompletableFuture.completedFuture(null) : exportLimit.acquire(r.size);
-    if (env.downloadLimit() != null) {
+    if (env.downloadLimit() != null && !env.downloadLimit().unlimited()) {
       ready = ready.thenCompose(v -> env.downloadLimit().acquire(r.size));
     }
     ready.thenCompose(v -> {

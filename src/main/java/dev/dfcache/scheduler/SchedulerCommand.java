@@ -61,6 +61,21 @@ public final class SchedulerCommand implements Callable<Integer> {
           + "(env DFCACHE_PEER_IDENTITY)")
   String peerIdentity;
 
+  @Option(names = "--manager", paramLabel = "HOST:PORT",
+      description = "the manager's gRPC address (env DFCACHE_MANAGER): register, keep alive, "
+          + "and apply the cluster's config live; without it the flags and config file rule")
+  String manager;
+
+  @Option(names = "--scheduler-cluster", paramLabel = "NAME",
+      description = "with --manager: the scheduler cluster to join (default: by the clusters' "
+          + "scopes, else the default cluster)")
+  String schedulerCluster;
+
+  @Option(names = "--data-dir", paramLabel = "DIR",
+      description = "where the last configuration from the manager is cached, to start from "
+          + "when the manager is down (default /var/lib/dfcache/scheduler)")
+  Path dataDir;
+
   @Override
   public Integer call() throws Exception {
     // A node the cluster downed must exit so that its supervisor (systemd, Kubernetes) restarts it.
@@ -75,6 +90,9 @@ public final class SchedulerCommand implements Callable<Integer> {
         .putIfSet("bootstrap", bootstrap == null ? null
             : SchedulerSettings.Bootstrap.parse(bootstrap).name().toLowerCase(java.util.Locale.ROOT))
         .putIfSet("management-port", managementPort)
+        .putIfSet("manager", manager == null ? null : HostPort.parse(manager).toString())
+        .putIfSet("scheduler-cluster", schedulerCluster)
+        .putIfSet("data-dir", dataDir == null ? null : dataDir.toAbsolutePath().toString())
         .putIfSet("tls-dir", tlsDir == null ? null : tlsDir.toAbsolutePath().toString())
         .putIfSet("peer-identity", peerIdentity == null ? null
             : SchedulerSettings.IdentityRule.parse(peerIdentity).name().toLowerCase(

@@ -111,7 +111,8 @@ public final class SchedulerNode implements AutoCloseable {
       metrics.hostsAliveFrom(HostLiveness.get(system)::aliveCount);
       FleetActivity activity = new FleetActivity();
       DaemonCalls daemons = daemonCalls(s, system);
-      initSharding(system, s, activity, daemons);
+      SchedulerTunables tunables = new SchedulerTunables(s.parentSelection());
+      initSharding(system, s, activity, daemons, tunables);
       ActorRef<HostRegistry.Command> hosts = system.systemActorOf(
           HostRegistry.create(s.hostTtl(), s.forgetHostAfter()), "hosts", Props.empty());
       system.systemActorOf(SchedulerMetricsPoller.create(Duration.ofSeconds(2)), "metrics",
@@ -169,6 +170,19 @@ public final class SchedulerNode implements AutoCloseable {
       }
       log.info("scheduler gRPC on {}, cluster address {}", binding.localAddress(),
           cluster.selfMember().address());
+      dev.dfcache.dynconfig.ManagerClientSettings ms = dev.dfcache.dynconfig.ManagerClientSettings
+          .fromConfig(config.getConfig("dfcache.scheduler"));
+      if (ms.enabled()) {
+        dev.dfcache.dynconfig.ManagerLink link = new dev.dfcache.dynconfig.ManagerLink(
+            ms.manager(), new ManagedScheduler(s.host(), binding.localAddress().getPort(),
+                java.net.InetAddress.getLocalHost().getHostName(), ms.schedulerCluster(),
+                tunables, metrics),
+            java.nio.file.Path.of(config.getString("dfcache.scheduler.data-dir"))
+                .resolve("dynconfig.json"),
+            ms.keepAliveInterval(), ms.refreshInterval());
+        link.start();
+        system.getWhenTerminated().thenRun(link::close);
+      }
       return new SchedulerNode(system, binding);
     } catch (Exception e) {
       system.terminate();
@@ -215,7 +229,7 @@ public final class SchedulerNode implements AutoCloseable {
   }
 
   static void initSharding(ActorSystem<?> system, SchedulerSettings s, FleetActivity activity,
-      DaemonCalls daemons) {
+      DaemonCalls daemons, SchedulerTunables tunables) {
     system.systemActorOf(TaskHandoff.inbox(activity), TaskHandoff.INBOX, Props.empty());
     TaskHandoff handoff =
         new TaskHandoff(system, s.shards(), s.virtualNodes(), SchedulerSettings.ROLE);
@@ -227,7 +241,7 @@ public final class SchedulerNode implements AutoCloseable {
         });
     ClusterSharding.get(system).init(
         Entity.of(TaskEntity.TYPE_KEY,
-            ctx -> TaskEntity.create(ctx, handoff, s.parentSelection(), s.deletionMemory(),
+            ctx -> TaskEntity.create(ctx, handoff, tunables, s.deletionMemory(),
                 daemons))
             .withRole(SchedulerSettings.ROLE)
             .withMessageExtractor(new TaskShards<TaskEntity.Command>(s.shards()))

@@ -200,7 +200,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   private final String taskId;
   private final HostLiveness liveness;
   private final TaskHandoff handoff;
-  private final SchedulerSettings.ParentSelection selection;
+  private final SchedulerTunables tunables;
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   /** This node's gauge of peers recorded by its tasks; kept equal to the sum of peers.size(). */
   private final io.prometheus.metrics.core.metrics.Gauge peerGauge;
@@ -221,14 +221,14 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   private boolean replicaCheckScheduled;
 
   public static Behavior<Command> create(EntityContext<Command> entityContext,
-      TaskHandoff handoff, SchedulerSettings.ParentSelection selection, Duration deletionMemory,
+      TaskHandoff handoff, SchedulerTunables tunables, Duration deletionMemory,
       DaemonCalls daemons) {
     return Behaviors.setup(ctx ->
-        new TaskEntity(ctx, entityContext, handoff, selection, deletionMemory, daemons));
+        new TaskEntity(ctx, entityContext, handoff, tunables, deletionMemory, daemons));
   }
 
   private TaskEntity(ActorContext<Command> ctx, EntityContext<Command> entityContext,
-      TaskHandoff handoff, SchedulerSettings.ParentSelection selection, Duration deletionMemory,
+      TaskHandoff handoff, SchedulerTunables tunables, Duration deletionMemory,
       DaemonCalls daemons) {
     super(ctx);
     this.daemons = daemons;
@@ -236,7 +236,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     this.shard = entityContext.getShard();
     this.liveness = HostLiveness.get(ctx.getSystem());
     this.handoff = handoff;
-    this.selection = selection;
+    this.tunables = tunables;
     this.deletionMemory = deletionMemory;
     this.peerGauge = SchedulerMetrics.get(ctx.getSystem()).taskPeers;
     this.deletionLog = DeletionLog.Mirror.get(ctx.getSystem());
@@ -463,7 +463,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
       return denied(m.replyTo(), notYours(m.caller(), reporter));
     }
     if (badParents == null) {
-      badParents = new BadParentReports(selection.badParentReporters());
+      badParents = new BadParentReports(tunables.selection().badParentReporters());
     }
     // With identities, a host is its address (one host cannot vote twice with two peer ids).
     String host = m.caller().unrestricted() ? reporter.id() : reporter.endpoint.ip();
@@ -776,7 +776,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     if (stream == null || child.done) {
       return;
     }
-    List<PeerEndpoint> chosen = chooseParents(child, selection.parentLimit());
+    List<PeerEndpoint> chosen = chooseParents(child, tunables.selection().parentLimit());
     List<String> ids = chosen.stream().map(PeerEndpoint::id).toList();
     if (!force && ids.equals(stream.parents)) {
       return;
@@ -797,7 +797,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   private void rescheduleOthers(PeerState changed, boolean onlyWithRoom) {
     for (PeerState p : peers.values()) {
       if (p != changed && p.asChild != null
-          && (!onlyWithRoom || p.asChild.parents.size() < selection.parentLimit())) {
+          && (!onlyWithRoom || p.asChild.parents.size() < tunables.selection().parentLimit())) {
         reschedule(p, false);
       }
     }
@@ -840,7 +840,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
       }
       HostStatus host = liveness.status(id);
       int limit = host != null && host.uploadLimit() > 0 ? host.uploadLimit()
-          : selection.defaultUploadLimit();
+          : tunables.selection().defaultUploadLimit();
       int busy = Math.max(host == null ? 0 : host.activeUploads(), assigned.getOrDefault(id, 0));
       ParentRecord r = p.asParent;
       candidates.add(new ParentEvaluator.Candidate(id, p.done, useful, limit - busy, limit,

@@ -530,11 +530,25 @@ public final class TaskStore {
     return evicted;
   }
 
+  /** What {@link #freeBytes} said when last asked (-1 = never asked). */
+  private volatile long lastFreeBytes = -1;
+
+  /** The room left as last measured: never blocks (heartbeats send it). */
+  public long lastFreeBytes() {
+    return lastFreeBytes;
+  }
+
   /**
    * Bytes the store can still take: what is left of the quota, or usable on the filesystem when
-   * there is none (a statfs: call it off actor threads).
+   * there is none (a statfs: call it off actor threads). Remembered for {@link #lastFreeBytes}.
    */
   public long freeBytes() {
+    long free = measureFreeBytes();
+    lastFreeBytes = free;
+    return free;
+  }
+
+  private long measureFreeBytes() {
     if (quota > 0) {
       synchronized (spaceLock) {
         return Math.max(0, quota - usedBytes() - reserved);

@@ -14,8 +14,10 @@ import org.apache.pekko.stream.javadsl.Flow;
  * is exactly the limit, whatever the mix of request sizes.
  */
 public final class TokenBucket {
-  private final double bytesPerNano;
-  private final double burst;
+  private static final CompletableFuture<Void> NOW = CompletableFuture.completedFuture(null);
+  /** Bytes per nanosecond; 0 = no limit (an adjustable bucket whose limit was lifted). */
+  private double bytesPerNano;
+  private double burst;
   private double tokens;
   private long lastNanos;
 
@@ -42,10 +44,45 @@ public final class TokenBucket {
     return new TokenBucket(bytesPerSecond, burstBytes, false);
   }
 
+  /**
+   * A daemon-wide limit that the manager may change while it runs: {@code bytesPerSecond} <= 0
+   * means none for now ({@link #unlimited}).
+   */
+  public static TokenBucket adjustable(long bytesPerSecond) {
+    TokenBucket b = new TokenBucket(1, 1, true);
+    b.setRate(bytesPerSecond);
+    return b;
+  }
+
+  /** Changes the rate from now on (<= 0: no limit); the burst follows, as in forLimit. */
+  public synchronized void setRate(long bytesPerSecond) {
+    if (bytesPerSecond <= 0) {
+      bytesPerNano = 0;
+      return;
+    }
+    bytesPerNano = bytesPerSecond / 1e9;
+    burst = Math.max(256 * 1024, bytesPerSecond / 20.0);
+    tokens = Math.min(tokens, burst);
+    lastNanos = System.nanoTime();
+  }
+
+  /** Whether the limit is lifted: callers may skip pacing altogether. */
+  public synchronized boolean unlimited() {
+    return bytesPerNano == 0;
+  }
+
+  /** The rate now, bytes per second (0 = no limit). */
+  public synchronized long rate() {
+    return Math.round(bytesPerNano * 1e9);
+  }
+
   /** Completes when {@code bytes} may be sent or received. */
   public CompletionStage<Void> acquire(long bytes) {
     long waitNanos;
     synchronized (this) {
+      if (bytesPerNano == 0) {
+        return NOW;
+      }
       long now = System.nanoTime();
       tokens = Math.min(burst, tokens + (now - lastNanos) * bytesPerNano);
       lastNanos = now;

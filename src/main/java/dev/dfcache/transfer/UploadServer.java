@@ -72,6 +72,15 @@ public final class UploadServer implements Function<HttpRequest, CompletionStage
     return slots.active();
   }
 
+  /** Piece uploads served at once at most (the manager's load_limit may change it live). */
+  public int maxConcurrentUploads() {
+    return slots.maxTotal();
+  }
+
+  public void setMaxConcurrentUploads(int max) {
+    slots.setMaxTotal(max);
+  }
+
   @Override
   public CompletionStage<HttpResponse> apply(HttpRequest request) {
     HttpResponse response;
@@ -165,7 +174,7 @@ public final class UploadServer implements Function<HttpRequest, CompletionStage
       String peerId) {
     Source<ByteString, NotUsed> chunks = PieceRangeSource.of(task.dataFile(), start, end);
     String taskId = task.taskId();
-    if (uploadLimit != null) {
+    if (uploadLimit != null && !uploadLimit.unlimited()) {
       chunks = chunks.via(uploadLimit.pace(ByteString::size));
     }
     AtomicBoolean started = new AtomicBoolean();

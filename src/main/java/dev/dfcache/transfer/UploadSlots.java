@@ -21,7 +21,7 @@ import java.util.Map;
 public final class UploadSlots {
   public enum Refusal { HOST_FULL, TASK_FULL, PIECE_BUSY }
 
-  private final int maxTotal;
+  private int maxTotal;
   private final int maxPerTask;
   private int total;
   private final Map<String, TaskUploads> byTask = new HashMap<>();
@@ -81,5 +81,14 @@ public final class UploadSlots {
 
   public synchronized int active() {
     return total;
+  }
+
+  public synchronized int maxTotal() {
+    return maxTotal;
+  }
+
+  /** A new host-wide limit; uploads above it finish, new ones wait for the count to drop. */
+  public synchronized void setMaxTotal(int max) {
+    maxTotal = Math.max(1, max);
   }
 }

@@ -36,6 +36,8 @@ public final class LocalCluster implements AutoCloseable {
     final List<String> command;
     /** Everything the process printed. */
     public Path log;
+    /** The environment it was started with beyond the inherited one. */
+    java.util.Map<String, String> env = java.util.Map.of();
     /** A daemon's local API socket (null for other processes). */
     public Path socket;
     /** The --tls-dir it runs with, or null (plaintext). */
@@ -201,8 +203,10 @@ public final class LocalCluster implements AutoCloseable {
       List<String> extraArgs) throws Exception {
     List<String> args = new ArrayList<>(List.of("dfdaemon", "--host", "127.0.0.1",
         "--grpc-port", Integer.toString(grpc), "--upload-port", Integer.toString(upload),
-        "--data-dir", dataDir.toString(), "--schedulers", schedulers,
-        "--socket", socketFor(name).toString()));
+        "--data-dir", dataDir.toString(), "--socket", socketFor(name).toString()));
+    if (!schedulers.isEmpty()) {
+      args.addAll(List.of("--schedulers", schedulers));
+    }
     args.addAll(extraArgs);
     return start(name, args, "dfdaemon ready", grpc, upload, dataDir, 60);
   }
@@ -262,9 +266,26 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Starts the same daemon again (same ports and data dir) after it was stopped. */
   public Proc restart(Proc old) throws Exception {
+    return restart(old, "dfdaemon ready");
+  }
+
+  /** Starts the same process again (same command, ports, data dir), ready at that line. */
+  public Proc restart(Proc old, String readyLine) throws Exception {
     procs.remove(old);
-    return start(old.name, old.command, "dfdaemon ready", old.grpcPort, old.otherPort,
-        old.dataDir, 60);
+    return start(old.name, old.command, readyLine, old.grpcPort, old.otherPort, old.dataDir, 60,
+        old.env);
+  }
+
+  /** A manager on free ports with its data under the work dir; root's password is given. */
+  public Proc manager(String name, List<String> extraArgs, java.util.Map<String, String> env)
+      throws Exception {
+    int http = freePort();
+    int grpc = freePort();
+    List<String> args = new ArrayList<>(List.of("manager", "--host", "127.0.0.1",
+        "--port", Integer.toString(http), "--grpc-port", Integer.toString(grpc),
+        "--data-dir", work.resolve(name).toString()));
+    args.addAll(extraArgs);
+    return start(name, args, "manager up", grpc, http, work.resolve(name), 90, env);
   }
 
   /** A value of a daemon's /metrics (on its upload port), summed over label sets. */
@@ -302,6 +323,7 @@ public final class LocalCluster implements AutoCloseable {
     pb.environment().putAll(env);
     Process p = pb.start();
     Proc proc = new Proc(name, p, grpc, other, dataDir, args);
+    proc.env = env;
     proc.log = log;
     proc.tls = tls ? tlsDir : null;
     int socketFlag = args.indexOf("--socket");

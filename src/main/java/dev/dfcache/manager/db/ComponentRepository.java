@@ -116,6 +116,40 @@ public final class ComponentRepository {
     return peer(c, h.hostId()).orElseThrow();
   }
 
+  /** Renews a scheduler's lease; empty when the manager does not know it. */
+  public static Optional<ComponentRow> renewScheduler(Connection c, String ip, int port,
+      long leaseMillis) throws SQLException {
+    long now = System.currentTimeMillis();
+    try (PreparedStatement s = c.prepareStatement("UPDATE schedulers SET lease_until = ?, "
+        + "last_keep_alive_at = ? WHERE ip = ? AND port = ?")) {
+      s.setLong(1, now + leaseMillis);
+      s.setLong(2, now);
+      s.setString(3, ip);
+      s.setInt(4, port);
+      if (s.executeUpdate() == 0) {
+        return Optional.empty();
+      }
+    }
+    return scheduler(c, ip, port);
+  }
+
+  /** Renews a peer's lease and its cache use; empty when the manager does not know it. */
+  public static Optional<ComponentRow> renewPeer(Connection c, String hostId, long leaseMillis,
+      long cacheUsed) throws SQLException {
+    long now = System.currentTimeMillis();
+    try (PreparedStatement s = c.prepareStatement("UPDATE peers SET lease_until = ?, "
+        + "last_keep_alive_at = ?, cache_used = ? WHERE host_id = ?")) {
+      s.setLong(1, now + leaseMillis);
+      s.setLong(2, now);
+      s.setLong(3, cacheUsed);
+      s.setString(4, hostId);
+      if (s.executeUpdate() == 0) {
+        return Optional.empty();
+      }
+    }
+    return peer(c, hostId);
+  }
+
   public static Optional<ComponentRow> scheduler(Connection c, String ip, int port)
       throws SQLException {
     try (PreparedStatement s = c.prepareStatement("SELECT " + SCHEDULER_COLUMNS

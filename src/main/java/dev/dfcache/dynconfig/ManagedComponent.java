@@ -1,0 +1,23 @@
+package dev.dfcache.dynconfig;
+
+import dev.dfcache.api.manager.KeepAliveRequest;
+import io.grpc.Channel;
+import java.time.Duration;
+
+/** What a scheduler or a daemon does with its manager; driven by {@link ManagerLink}. */
+public interface ManagedComponent {
+  /** For logs: "scheduler 10.0.0.5:8002", "peer node-3". */
+  String describe();
+
+  /**
+   * Registers (again: it is an upsert) and returns the component's configuration. Blocking: runs
+   * on the link's own thread. @throws RuntimeException when the manager cannot be asked
+   */
+  Dynconfig register(Channel manager, Duration deadline);
+
+  /** A keep-alive with this component's identity and its metrics summary now. */
+  KeepAliveRequest keepAlive();
+
+  /** Applies a configuration (on the link's thread; the component reads it where it uses it). */
+  void apply(Dynconfig config);
+}

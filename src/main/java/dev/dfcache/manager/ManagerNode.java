@@ -1,0 +1,175 @@
+package dev.dfcache.manager;
+
+import com.typesafe.config.Config;
+import dev.dfcache.api.manager.ManagerHandlerFactory;
+import dev.dfcache.manager.db.ClusterRepository;
+import dev.dfcache.manager.db.ComponentRepository;
+import dev.dfcache.manager.db.Database;
+import dev.dfcache.manager.db.MetricRepository;
+import dev.dfcache.manager.db.Passwords;
+import dev.dfcache.manager.db.UserRepository;
+import dev.dfcache.manager.grpc.ComponentService;
+import dev.dfcache.manager.rest.RestApi;
+import dev.dfcache.metrics.MetricsEndpoint;
+import dev.dfcache.rpc.WholeRequests;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpRequest;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.japi.function.Function;
+import org.apache.pekko.stream.Materializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running manager: the database (migrated at start), the gRPC API for components, and the
+ * HTTP server with the REST API, /metrics and /healthy. It keeps no state of its own beyond a
+ * metrics pacing table: several managers may serve one PostgreSQL database.
+ */
+public final class ManagerNode implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(ManagerNode.class);
+
+  private final ActorSystem<Void> system;
+  private final Database db;
+  private final ServerBinding http;
+  private final ServerBinding grpc;
+  /** The admin password when this start generated it (to print once), else null. */
+  private final String generatedAdminPassword;
+
+  private ManagerNode(ActorSystem<Void> system, Database db, ServerBinding http,
+      ServerBinding grpc, String generatedAdminPassword) {
+    this.system = system;
+    this.db = db;
+    this.http = http;
+    this.grpc = grpc;
+    this.generatedAdminPassword = generatedAdminPassword;
+  }
+
+  public static ManagerNode start(ManagerSettings s, Config config) throws Exception {
+    if (s.dbUrl().isBlank()) {
+      Files.createDirectories(s.dataDir());
+    }
+    Database db = Database.open(s.effectiveDbUrl(), s.dbUser(), s.dbPassword(), s.dbPoolSize());
+    String generated = null;
+    try {
+      String password = s.adminPassword().isEmpty() ? Passwords.newPassword() : s.adminPassword();
+      boolean created = db.now(c -> {
+        ClusterRepository.ensureDefault(c);
+        return UserRepository.ensureAdmin(c, password.toCharArray());
+      });
+      if (created && s.adminPassword().isEmpty()) {
+        generated = password;
+      }
+    } catch (RuntimeException e) {
+      db.close();
+      throw e;
+    }
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "manager", config);
+    try {
+      Materializer mat = Materializer.createMaterializer(system);
+      PrometheusRegistry registry = registry(db);
+      RestApi rest = new RestApi(db, s.sessionTtl(), mat);
+      Function<HttpRequest, CompletionStage<HttpResponse>> httpHandler = request -> {
+        String path = request.getUri().path();
+        if (path.equals("/metrics")) {
+          return CompletableFuture.completedFuture(MetricsEndpoint.response(registry));
+        }
+        if (path.equals("/healthy")) {
+          return db.query(c -> c.isValid(2)).handle((ok, t) -> t == null && ok
+              ? HttpResponse.create().withEntity(HttpEntities.create(
+                  ContentTypes.TEXT_PLAIN_UTF8, "ok\n"))
+              : HttpResponse.create().withStatus(503).withEntity(HttpEntities.create(
+                  ContentTypes.TEXT_PLAIN_UTF8, "database unreachable\n")));
+        }
+        return rest.handle(request);
+      };
+      ServerBinding http = Http.get(system).newServerAt(s.host(), s.port())
+          .bind(httpHandler).toCompletableFuture().get(30, TimeUnit.SECONDS);
+      ComponentService components = new ComponentService(db, s.lease(),
+          s.metricsSampleInterval());
+      ServerBinding grpc = Http.get(system).newServerAt(s.host(), s.grpcPort())
+          .bind(WholeRequests.of(ManagerHandlerFactory.create(components, system),
+              java.util.Set.of(), system))
+          .toCompletableFuture().get(30, TimeUnit.SECONDS);
+      system.scheduler().scheduleWithFixedDelay(Duration.ofMinutes(1), Duration.ofMinutes(10),
+          () -> housekeeping(db, s), system.executionContext());
+      return new ManagerNode(system, db, http, grpc, generated);
+    } catch (Exception | Error e) {
+      system.terminate();
+      db.close();
+      throw e;
+    }
+  }
+
+  /** Expired sessions and tokens, and metrics older than the retention, go. */
+  private static void housekeeping(Database db, ManagerSettings s) {
+    long now = System.currentTimeMillis();
+    db.query(c -> UserRepository.dropExpiredTokens(c, now)
+            + MetricRepository.prune(c, now - s.metricsRetention().toMillis()))
+        .whenComplete((n, t) -> {
+          if (t != null) {
+            log.warn("housekeeping failed: {}", t.getMessage());
+          }
+        });
+  }
+
+  /**
+   * The manager's own Prometheus metrics: the components it sees active, read from the database
+   * at each scrape (every manager on one database reports the same).
+   */
+  private static PrometheusRegistry registry(Database db) {
+    PrometheusRegistry registry = MetricsEndpoint.newRegistry();
+    GaugeWithCallback.builder()
+        .name("dfcache_manager_components")
+        .help("schedulers and peers the manager knows, by kind and state (from their leases)")
+        .labelNames("kind", "state")
+        .callback(cb -> {
+          long now = System.currentTimeMillis();
+          try {
+            db.now(c -> {
+              for (var kind : java.util.List.of("scheduler", "peer")) {
+                var rows = kind.equals("scheduler") ? ComponentRepository.schedulers(c, 0)
+                    : ComponentRepository.peers(c, 0);
+                long active = rows.stream().filter(r -> r.active(now)).count();
+                cb.call(active, kind, "active");
+                cb.call(rows.size() - active, kind, "inactive");
+              }
+              return null;
+            });
+          } catch (RuntimeException e) {
+            log.debug("metrics scrape could not read the database: {}", e.getMessage());
+          }
+        })
+        .register(registry);
+    return registry;
+  }
+
+  public int httpPort() {
+    return http.localAddress().getPort();
+  }
+
+  public int grpcPort() {
+    return grpc.localAddress().getPort();
+  }
+
+  public String generatedAdminPassword() {
+    return generatedAdminPassword;
+  }
+
+  @Override
+  public void close() {
+    system.terminate();
+    db.close();
+  }
+}
