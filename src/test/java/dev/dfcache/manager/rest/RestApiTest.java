@@ -112,6 +112,8 @@ class RestApiTest {
   private JsonNode createCluster(String body) throws Exception {
     Reply r = call("POST", "/api/v1/scheduler-clusters", root, body);
     assertEquals(201, r.status(), r.body().toString());
+    assertEquals("/api/v1/scheduler-clusters/" + r.body().get("id").asLong(),
+        URI.create(r.raw().headers().firstValue("Location").orElseThrow()).getPath());
     return r.body();
   }
 
@@ -483,6 +485,23 @@ class RestApiTest {
     String token = signin(name, password);
     return db.now(c -> UserRepository.userOfToken(c, Passwords.tokenHash(token),
         System.currentTimeMillis())).orElseThrow().name();
+  }
+
+  @Test
+  void unexpectedFailuresAreAGeneric500() throws Exception {
+    // a row no API call could have written: its config column is not JSON
+    long id = db.now(c -> ClusterRepository.create(c, "corrupt", "", "not json {", "{}", "{}",
+        false)).id();
+    Reply r;
+    try {
+      r = call("GET", "/api/v1/scheduler-clusters/" + id, root, null);
+    } finally {
+      // repaired at once: the other tests list every cluster
+      db.now(c -> ClusterRepository.update(c, id, null, "{}", null, null));
+    }
+    assertEquals(500, r.status());
+    assertTrue(r.message().startsWith("internal error"), r.message());
+    assertFalse(r.body().toString().contains("not json"), "no internals in the answer");
   }
 
   // ---- protocol errors
