@@ -47,6 +47,20 @@ public final class ClusterRepository {
     }
   }
 
+  /**
+   * The cluster, its row locked until the transaction ends: a read-modify-write (the REST API's
+   * merging PATCH) then never loses a concurrent one's keys.
+   */
+  public static Optional<ClusterRow> getForUpdate(Connection c, long id) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(
+        "SELECT " + COLUMNS + " FROM scheduler_clusters WHERE id = ? FOR UPDATE")) {
+      s.setLong(1, id);
+      try (ResultSet r = s.executeQuery()) {
+        return r.next() ? Optional.of(row(r)) : Optional.empty();
+      }
+    }
+  }
+
   public static Optional<ClusterRow> byName(Connection c, String name) throws SQLException {
     try (PreparedStatement s = c.prepareStatement(
         "SELECT " + COLUMNS + " FROM scheduler_clusters WHERE name = ?")) {

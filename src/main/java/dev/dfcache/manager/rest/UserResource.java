@@ -1,0 +1,90 @@
+package dev.dfcache.manager.rest;
+
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.dfcache.manager.db.AuditRepository;
+import dev.dfcache.manager.db.Database;
+import dev.dfcache.manager.db.Passwords;
+import dev.dfcache.manager.db.UserRepository;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+
+/** /api/v1/users: sign-in (which issues a session token), and creating and listing users. */
+final class UserResource {
+  static final String SESSION_PREFIX = "dfc_session_";
+  static final String WRONG = "wrong name or password";
+  /** PBKDF2 over a huge password costs the server: a bound keeps sign-in cheap to refuse. */
+  private static final int MAX_PASSWORD = 1024;
+  private static final int MIN_PASSWORD = 8;
+  private static final Set<String> SIGNIN_FIELDS = Set.of("name", "password");
+  private static final Set<String> CREATE_FIELDS = Set.of("name", "password", "role");
+
+  private final Database db;
+  private final Duration sessionTtl;
+
+  UserResource(Database db, Duration sessionTtl) {
+    this.db = db;
+    this.sessionTtl = sessionTtl;
+  }
+
+  /** A wrong name and a wrong password get the same answer (and cost the same: see verify). */
+  CompletionStage<HttpResponse> signin(Call call) {
+    ObjectNode body = JsonBodies.parse(call.body(), SIGNIN_FIELDS);
+    String name = JsonBodies.requiredString(body, "name", 128);
+    char[] password = JsonBodies.requiredString(body, "password", MAX_PASSWORD).toCharArray();
+    String token = Passwords.newToken(SESSION_PREFIX);
+    return db.query(c -> {
+      UserRepository.User user = UserRepository.verify(c, name, password)
+          .orElseThrow(() -> ApiError.unauthorized(WRONG));
+      long expiresAt = System.currentTimeMillis() + sessionTtl.toMillis();
+      return UserRepository.addToken(c, user.id(), "session", "", "",
+          Passwords.tokenHash(token), expiresAt);
+    }).thenApply(row -> {
+      ObjectNode out = Json.object();
+      out.put("token", token);
+      out.put("expires_at", row.expiresAt());
+      return Responses.ok(out);
+    });
+  }
+
+  CompletionStage<HttpResponse> create(Call call) {
+    ObjectNode body = JsonBodies.parse(call.body(), CREATE_FIELDS);
+    String name = JsonBodies.name(body, "name");
+    String password = JsonBodies.requiredString(body, "password", MAX_PASSWORD);
+    if (password.length() < MIN_PASSWORD) {
+      throw ApiError.badRequest("password must be at least " + MIN_PASSWORD + " characters");
+    }
+    String role = JsonBodies.requiredString(body, "role", 16);
+    if (!role.equals("root") && !role.equals("readonly")) {
+      throw ApiError.badRequest("role must be root or readonly");
+    }
+    String detail = JsonBodies.auditDetail(body);
+    return db.transaction(c -> {
+      UserRepository.User user;
+      try {
+        user = UserRepository.create(c, name, password.toCharArray(), role);
+      } catch (Database.DatabaseException e) {
+        if (e.uniqueViolation()) {
+          throw ApiError.conflict("a user named " + name + " already exists");
+        }
+        throw e;
+      }
+      AuditRepository.record(c, call.user().name(), "user.create", "user/" + user.id(), detail);
+      return user;
+    }).thenApply(user -> Responses.created(json(user)));
+  }
+
+  CompletionStage<HttpResponse> list(Call call) {
+    return db.query(UserRepository::list).thenApply(users -> {
+      ArrayNode out = Json.MAPPER.createArrayNode();
+      users.forEach(u -> out.add(json(u)));
+      return Responses.ok(out);
+    });
+  }
+
+  private static ObjectNode json(UserRepository.User u) {
+    return Json.object().put("id", u.id()).put("name", u.name()).put("role", u.role());
+  }
+}
