@@ -94,7 +94,12 @@ public final class ManagerNode implements AutoCloseable {
         }
         return rest.handle(request);
       };
+      // HTTP/1.1 only: browsers and curl speak it over plain HTTP, and an h2c upgrade offered
+      // by a client (java.net.http does) must not be half taken
       ServerBinding http = Http.get(system).newServerAt(s.host(), s.port())
+          .withSettings(org.apache.pekko.http.javadsl.settings.ServerSettings.create(
+              com.typesafe.config.ConfigFactory.parseString(
+                  "pekko.http.server.preview.enable-http2 = off").withFallback(config)))
           .bind(httpHandler).toCompletableFuture().get(30, TimeUnit.SECONDS);
       ComponentService components = new ComponentService(db, s.lease(),
           s.metricsSampleInterval());
