@@ -19,7 +19,7 @@ COPY --from=build /src/target/dfcache.jar /opt/dfcache/dfcache.jar
 USER 10001
 WORKDIR /var/lib/dfcache
 # scheduler: gRPC 8002, Artery 17355, management 7626; dfdaemon: gRPC 65000, uploads 65002
-EXPOSE 8002 17355 7626 65000 65002
+EXPOSE 8002 17355 7626 65000 65002 8080 65003
 # JVM flags come from JDK_JAVA_OPTIONS (set in the manifests to match the memory limits)
 ENTRYPOINT ["java", "-jar", "/opt/dfcache/dfcache.jar"]
 CMD ["--help"]

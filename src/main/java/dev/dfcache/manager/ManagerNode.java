@@ -12,11 +12,10 @@ import dev.dfcache.manager.grpc.ComponentService;
 import dev.dfcache.manager.rest.RestApi;
 import dev.dfcache.metrics.MetricsEndpoint;
 import dev.dfcache.rpc.WholeRequests;
-import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Files;
 import java.time.Duration;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -78,12 +77,17 @@ public final class ManagerNode implements AutoCloseable {
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "manager", config);
     try {
       Materializer mat = Materializer.createMaterializer(system);
-      PrometheusRegistry registry = registry(db);
+      PrometheusRegistry registry = MetricsEndpoint.newRegistry();
+      Gauge componentGauge = Gauge.builder().name("dfcache_manager_components")
+          .help("schedulers and peers the manager knows, by kind and state (from their leases)")
+          .labelNames("kind", "state").register(registry);
       RestApi rest = new RestApi(db, s.sessionTtl(), mat);
       Function<HttpRequest, CompletionStage<HttpResponse>> httpHandler = request -> {
         String path = request.getUri().path();
         if (path.equals("/metrics")) {
-          return CompletableFuture.completedFuture(MetricsEndpoint.response(registry));
+          // read on the query threads at each scrape: every manager on one database agrees
+          return db.query(c -> countComponents(c, componentGauge))
+              .handle((ok, t) -> MetricsEndpoint.response(registry));
         }
         if (path.equals("/healthy")) {
           return db.query(c -> c.isValid(2)).handle((ok, t) -> t == null && ok
@@ -129,35 +133,18 @@ public final class ManagerNode implements AutoCloseable {
         });
   }
 
-  /**
-   * The manager's own Prometheus metrics: the components it sees active, read from the database
-   * at each scrape (every manager on one database reports the same).
-   */
-  private static PrometheusRegistry registry(Database db) {
-    PrometheusRegistry registry = MetricsEndpoint.newRegistry();
-    GaugeWithCallback.builder()
-        .name("dfcache_manager_components")
-        .help("schedulers and peers the manager knows, by kind and state (from their leases)")
-        .labelNames("kind", "state")
-        .callback(cb -> {
-          long now = System.currentTimeMillis();
-          try {
-            db.now(c -> {
-              for (var kind : java.util.List.of("scheduler", "peer")) {
-                var rows = kind.equals("scheduler") ? ComponentRepository.schedulers(c, 0)
-                    : ComponentRepository.peers(c, 0);
-                long active = rows.stream().filter(r -> r.active(now)).count();
-                cb.call(active, kind, "active");
-                cb.call(rows.size() - active, kind, "inactive");
-              }
-              return null;
-            });
-          } catch (RuntimeException e) {
-            log.debug("metrics scrape could not read the database: {}", e.getMessage());
-          }
-        })
-        .register(registry);
-    return registry;
+  /** Sets the gauge of components by kind and state (active while their lease runs). */
+  private static Void countComponents(java.sql.Connection c, Gauge gauge)
+      throws java.sql.SQLException {
+    long now = System.currentTimeMillis();
+    for (String kind : java.util.List.of("scheduler", "peer")) {
+      var rows = kind.equals("scheduler") ? ComponentRepository.schedulers(c, 0)
+          : ComponentRepository.peers(c, 0);
+      long active = rows.stream().filter(r -> r.active(now)).count();
+      gauge.labelValues(kind, "active").set(active);
+      gauge.labelValues(kind, "inactive").set(rows.size() - active);
+    }
+    return null;
   }
 
   public int httpPort() {

@@ -27,7 +27,9 @@ final class DaemonCalls implements AutoCloseable {
     this.channels = channels;
   }
 
-  void taskDeleted(String taskId, List<PeerEndpoint> holders) {
+  /** @param missed run once if some holder could not be told (it is down, or unreachable) */
+  void taskDeleted(String taskId, List<PeerEndpoint> holders, Runnable missed) {
+    java.util.concurrent.atomic.AtomicBoolean once = new java.util.concurrent.atomic.AtomicBoolean();
     StatTaskRequest hint = StatTaskRequest.newBuilder().setTaskId(taskId).build();
     for (PeerEndpoint holder : holders) {
       SchedulerRpc.TASK_DROPPED.callAsync(
@@ -36,6 +38,9 @@ final class DaemonCalls implements AutoCloseable {
             if (t != null) {
               log.info("task {}: holder {} not told of the delete ({}); it drops its copy when "
                   + "it announces the task again", taskId, holder.id(), t.getMessage());
+              if (once.compareAndSet(false, true)) {
+                missed.run();
+              }
             }
           });
     }

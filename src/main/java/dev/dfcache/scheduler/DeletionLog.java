@@ -26,10 +26,11 @@ import org.apache.pekko.cluster.ddata.typed.javadsl.ReplicatorMessageAdapter;
  * crashes takes that memory with it; the entity's next incarnation, on another node, finds the
  * deletion here, so a holder that was down still drops its copy when it announces it again.
  *
- * <p>Deletions and their undoing (a fresh import of the task) are written to a majority of the
- * nodes, so one node's crash loses neither; every node drops entries older than the deletion
- * memory. The log holds one entry per task deleted within the deletion memory (about 200 bytes
- * each on every node): at one delete a second and 24 h, 86 400 entries.
+ * <p>Only deletions that left a holder uninformed (it was down) are logged: the others need no
+ * memory beyond the entity's. Deletions and their undoing (a fresh import of the task) are
+ * written to a majority of the nodes, so one node's crash loses neither; every node drops
+ * entries older than the deletion memory, and past {@link #MAX_ENTRIES} (about 200 bytes each
+ * on every node) new ones are not logged: Distributed Data carries small maps only.
  */
 public final class DeletionLog extends AbstractBehavior<DeletionLog.Command> {
 
@@ -100,7 +101,17 @@ public final class DeletionLog extends AbstractBehavior<DeletionLog.Command> {
   private final Mirror mirror;
   private final long memoryMillis;
 
+  /** Past this many entries new deletions are remembered by their entities only. */
+  static final int MAX_ENTRIES = 20_000;
+
   public static Behavior<Command> create(Duration memory) {
+    // an update the replicator does not answer in time fails the adapter's ask: start afresh
+    // (the mirror and the replicated map survive) rather than stop remembering
+    return Behaviors.supervise(setup(memory)).onFailure(
+        org.apache.pekko.actor.typed.SupervisorStrategy.restart());
+  }
+
+  private static Behavior<Command> setup(Duration memory) {
     return Behaviors.setup(ctx -> DistributedData.withReplicatorMessageAdapter(
         (ReplicatorMessageAdapter<Command, LWWMap<String, Long>> replicator) ->
             Behaviors.withTimers(timers -> {
@@ -125,8 +136,15 @@ public final class DeletionLog extends AbstractBehavior<DeletionLog.Command> {
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(Record.class, m -> write(map -> map.put(node, m.taskId(), m.deletedAtMillis()),
-            new Replicator.WriteMajority(WRITE_TIMEOUT)))
+        .onMessage(Record.class, m -> {
+          if (mirror.size() > MAX_ENTRIES) {
+            getContext().getLog().warn("deletion log full ({} entries): the deletion of {} is "
+                + "remembered by its task entity only", mirror.size(), m.taskId());
+            return this;
+          }
+          return write(map -> map.put(node, m.taskId(), m.deletedAtMillis()),
+              new Replicator.WriteMajority(WRITE_TIMEOUT));
+        })
         .onMessage(Undo.class, m -> write(map -> map.remove(node, m.taskId()),
             new Replicator.WriteMajority(WRITE_TIMEOUT)))
         .onMessage(Prune.class, m -> onPrune())

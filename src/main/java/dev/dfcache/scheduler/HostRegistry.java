@@ -60,6 +60,13 @@ public final class HostRegistry extends AbstractBehavior<HostRegistry.Command> {
   private final java.util.HashMap<String, HostStatus> replicated = new java.util.HashMap<>();
 
   public static Behavior<Command> create(Duration hostTtl, Duration forgetAfter) {
+    // an update the replicator does not answer in time fails the adapter's ask: a registry that
+    // stopped would let every host's liveness lapse, so it starts afresh instead
+    return Behaviors.supervise(setup(hostTtl, forgetAfter)).onFailure(
+        org.apache.pekko.actor.typed.SupervisorStrategy.restart());
+  }
+
+  private static Behavior<Command> setup(Duration hostTtl, Duration forgetAfter) {
     return Behaviors.setup(ctx -> DistributedData.withReplicatorMessageAdapter(
         (ReplicatorMessageAdapter<Command, LWWMap<String, HostStatus>> replicator) ->
             Behaviors.withTimers(timers -> {

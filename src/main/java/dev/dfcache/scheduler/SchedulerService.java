@@ -65,6 +65,8 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
   private final PeerIdentityHeader identities;
   private final DaemonCalls holders;
   private final FleetTaskListing listing;
+  /** Where a deletion goes that some holder missed, so that it outlives this node. */
+  private final DeletionLog.Mirror deletionLog;
   /** After a fleet change, how long "unknown task" is asked again before it is believed. */
   static final Duration SETTLING = Duration.ofSeconds(15);
   private static final Empty EMPTY = Empty.getDefaultInstance();
@@ -81,6 +83,7 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
     this.identities = identities;
     this.holders = holders;
     this.listing = new FleetTaskListing(system, askTimeout);
+    this.deletionLog = DeletionLog.Mirror.get(system);
   }
 
   CompletionStage<TaskEntity.Reply> ask(String taskId,
@@ -274,7 +277,8 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
       return askSettled(taskId, replyTo -> new TaskEntity.Drop(in.getPeerId(), replyTo), 0)
           .thenApply(reply -> {
             if (reply instanceof TaskEntity.Dropped d) {
-              holders.taskDeleted(taskId, d.holders());
+              holders.taskDeleted(taskId, d.holders(),
+                  () -> deletionLog.record(taskId, d.deletedAtMillis()));
               return EMPTY;
             }
             throw unexpected(taskId, reply);

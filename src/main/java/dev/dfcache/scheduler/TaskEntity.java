@@ -137,8 +137,8 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
    */
   public record Registered(TaskInfo info, PeerEndpoint singlePieceHolder) implements Reply {}
 
-  /** The task is deleted; these peers held it (the requester excepted). */
-  public record Dropped(List<PeerEndpoint> holders) implements Reply {}
+  /** The task is deleted (then); these peers held it (the requester excepted). */
+  public record Dropped(List<PeerEndpoint> holders, long deletedAtMillis) implements Reply {}
 
   public record Deletion(boolean deleted) implements Reply {}
 
@@ -488,14 +488,16 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     if (info == null && peers.isEmpty() && deletedAtMillis == 0) {
       // nothing known of it: nothing to remember either (a delete of random ids must not
       // leave entities behind)
-      m.replyTo().tell(new Dropped(List.of()));
+      m.replyTo().tell(new Dropped(List.of(), System.currentTimeMillis()));
       shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
       return this;
     }
     List<PeerEndpoint> holders = new ArrayList<>();
+    boolean holderDown = false;
     for (PeerState p : peers.values()) {
       if (!p.id().equals(m.requesterId()) && !p.pieces.isEmpty()) {
         holders.add(p.endpoint);
+        holderDown |= !liveness.isAlive(p.id());
       }
       if (p.asChild != null) {
         p.asChild.packets.tell(new ScheduleFailed(Code.TaskDeleted.getNumber(),
@@ -509,10 +511,14 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     replication = null;
     long now = System.currentTimeMillis();
     remember(now);
-    deletionLog.record(taskId, now);
+    if (holderDown) {
+      // only a holder that cannot be told now needs the deletion to outlive this node; the
+      // fleet-wide log stays the size of such deletions, not of all of them
+      deletionLog.record(taskId, now);
+    }
     getContext().getLog().info("task {} deleted from the network by {}: {} holders told",
         taskId, m.requesterId(), holders.size());
-    m.replyTo().tell(new Dropped(holders));
+    m.replyTo().tell(new Dropped(holders, now));
     return this;
   }
 

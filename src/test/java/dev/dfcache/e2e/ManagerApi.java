@@ -30,6 +30,13 @@ final class ManagerApi {
     return this;
   }
 
+  /** The same session, against another manager. */
+  ManagerApi at(int port) {
+    ManagerApi other = new ManagerApi(port);
+    other.token = token;
+    return other;
+  }
+
   Reply get(String path) throws Exception {
     return call("GET", path, null);
   }

@@ -112,7 +112,7 @@ class ManagerIT {
     String m = "127.0.0.1:" + manager.grpcPort;
     int c1 = freePort();
     int c2 = freePort();
-    scheduler("s1", c1, c1, m);
+    Proc s1 = scheduler("s1", c1, c1, m);
     scheduler("s2", c2, c1, m);
     List<Proc> daemons = new ArrayList<>();
     for (String name : List.of("d1", "d2", "d3")) {
@@ -157,6 +157,23 @@ class ManagerIT {
         limited);
     assertTrue(limited > 2.5, "the limit applies: " + limited + " s");
     assertEquals(EndToEndIT.sha256(src), EndToEndIT.sha256(work.resolve("out2")));
+
+    // the schedulers' parent-selection limits follow the cluster's config too
+    ManagerApi.Reply limits = api.call("PATCH", "/api/v1/scheduler-clusters/" + id,
+        "{\"config\": {\"candidate_parent_limit\": 4}}");
+    assertEquals(200, limits.status(), limits.toString());
+    awaitLog(s1, "ParentSelection[parentLimit=4", 10);
+    // bad input on the components' API is refused with a clear error, and nothing registered
+    try (var ch = new dev.dfcache.rpc.Channels()) {
+      var bad = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class,
+          () -> dev.dfcache.rpc.ManagerRpc.UPDATE_SCHEDULER.call(
+              ch.get(dev.dfcache.common.HostPort.parse(m)),
+              dev.dfcache.api.manager.UpdateSchedulerRequest.newBuilder()
+                  .setHostName("x").setIp("1.2.3.4'); DROP TABLE schedulers; --").setPort(1)
+                  .build(), java.time.Duration.ofSeconds(5)));
+      assertTrue(bad.getMessage().contains("[1400]"), bad.getMessage());
+    }
+    awaitActive(api, "/api/v1/schedulers", 2, 5);
 
     ManagerApi.Reply samples = api.get("/api/v1/clusters/" + id + "/metrics");
     assertEquals(200, samples.status(), samples.toString());

@@ -52,6 +52,8 @@ class ManagerPostgresIT extends ManagerIT {
     assertEquals(200, patched.status(), patched.toString());
     assertEquals("changed through the second",
         one.get("/api/v1/scheduler-clusters/" + id).body().get("bio").asText());
+    // a session signed in through one manager works through the other
+    assertEquals(200, one.at(second.otherPort).get("/api/v1/peers").status());
     // one root user, made once although both started on an empty database
     assertEquals(1, count(one.get("/api/v1/users").body(), "root"));
   }

@@ -3,6 +3,7 @@ package dev.dfcache.k8s;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -621,7 +622,8 @@ class K8sManifestsTest {
             ? c.getSecurityContext().getRunAsUser()
             : t.getValue().getSpec().getSecurityContext().getRunAsUser();
         assertEquals(uid, runAs, t.getKey() + "/" + c.getName() + " user");
-        assertEquals(t.getKey().equals("DaemonSet/dfdaemon") ? "dfdaemon" : "scheduler",
+        assertEquals(t.getKey().equals("DaemonSet/dfdaemon") ? "dfdaemon"
+                : t.getKey().equals("Deployment/dfcache-manager") ? "manager" : "scheduler",
             c.getArgs().get(0), "component run by " + t.getKey());
       }
     }
@@ -665,6 +667,9 @@ class K8sManifestsTest {
   void everyComponentRunsWithMutualTlsFromASecret() {
     Map<String, String> secrets = new LinkedHashMap<>();
     for (Map.Entry<String, PodTemplateSpec> t : templates().entrySet()) {
+      if (t.getKey().equals("Deployment/dfcache-manager")) {
+        continue; // the manager's own test below
+      }
       PodTemplateSpec template = t.getValue();
       Container c = template.getSpec().getContainers().get(0);
       String dir = arg(c, "--tls-dir");
@@ -690,5 +695,30 @@ class K8sManifestsTest {
         .getContainers().get(0);
     assertEquals("source", arg(scheduler, "--peer-identity"));
     assertEquals("$(POD_IP)", arg(d, "--host"));
+  }
+
+  @Test
+  void theManagerTakesItsSecretsFromSecretsAndTheComponentsFindIt() {
+    PodTemplateSpec manager = templates().get("Deployment/dfcache-manager");
+    assertNotNull(manager, "k8s/ has the manager");
+    Container m = manager.getSpec().getContainers().get(0);
+    for (String name : List.of("DFCACHE_MANAGER_DB_URL", "DFCACHE_MANAGER_DB_USER",
+        "DFCACHE_MANAGER_DB_PASSWORD", "DFCACHE_MANAGER_ADMIN_PASSWORD")) {
+      EnvVar e = env(m, name).orElseThrow(() -> new AssertionError("manager has no " + name));
+      assertNull(e.getValue(), name + " must not be written in the manifest");
+      assertNotNull(e.getValueFrom().getSecretKeyRef(), name + " comes from a Secret");
+    }
+    int grpc = Integer.parseInt(arg(m, "--grpc-port"));
+    int http = Integer.parseInt(arg(m, "--port"));
+    io.fabric8.kubernetes.api.model.Service service =
+        one(io.fabric8.kubernetes.api.model.Service.class, "dfcache-manager");
+    assertTrue(service.getSpec().getPorts().stream().anyMatch(p -> p.getPort() == grpc));
+    assertTrue(service.getSpec().getPorts().stream().anyMatch(p -> p.getPort() == http));
+    assertEquals("/healthy", m.getReadinessProbe().getHttpGet().getPath());
+    for (String component : List.of("Deployment/dfcache-scheduler", "DaemonSet/dfdaemon")) {
+      Container c = templates().get(component).getSpec().getContainers().get(0);
+      assertEquals("dfcache-manager:" + grpc, env(c, "DFCACHE_MANAGER").orElseThrow(() ->
+          new AssertionError(component + " is not pointed at the manager")).getValue());
+    }
   }
 }
