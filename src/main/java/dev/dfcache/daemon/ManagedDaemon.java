@@ -13,7 +13,6 @@ import dev.dfcache.dynconfig.InvalidConfigException;
 import dev.dfcache.dynconfig.ManagedComponent;
 import dev.dfcache.rpc.ManagerRpc;
 import io.grpc.Channel;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
@@ -68,11 +67,7 @@ final class ManagedDaemon implements ManagedComponent {
             .build(), deadline);
     List<HostPort> schedulers = r.getSchedulersList().stream()
         .map(s -> new HostPort(s.getIp(), s.getPort())).toList();
-    var c = r.getSchedulerCluster();
-    return new Dynconfig(c.getId(), c.getName(), c.getConfigVersion(),
-        c.getConfig().toString(StandardCharsets.UTF_8),
-        c.getClientConfig().toString(StandardCharsets.UTF_8), schedulers,
-        System.currentTimeMillis());
+    return Dynconfig.of(r.getSchedulerCluster(), schedulers);
   }
 
   @Override

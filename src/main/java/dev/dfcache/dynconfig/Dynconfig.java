@@ -22,6 +22,14 @@ import java.util.Optional;
 public record Dynconfig(long clusterId, String clusterName, long configVersion, String config,
     String clientConfig, List<HostPort> schedulers, long fetchedAtMillis) {
 
+  /** What a component takes from its cluster as the manager sends it, fetched now. */
+  public static Dynconfig of(dev.dfcache.api.manager.SchedulerCluster c, List<HostPort> schedulers) {
+    return new Dynconfig(c.getId(), c.getName(), c.getConfigVersion(),
+        c.getConfig().toString(java.nio.charset.StandardCharsets.UTF_8),
+        c.getClientConfig().toString(java.nio.charset.StandardCharsets.UTF_8),
+        List.copyOf(schedulers), System.currentTimeMillis());
+  }
+
   /** The same configuration, as fetched at another time (to compare contents). */
   public Dynconfig withFetchedAt(long at) {
     return new Dynconfig(clusterId, clusterName, configVersion, config, clientConfig, schedulers,

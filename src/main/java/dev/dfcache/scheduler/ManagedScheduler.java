@@ -12,7 +12,6 @@ import dev.dfcache.dynconfig.SchedulerConfig;
 import dev.dfcache.metrics.SchedulerMetrics;
 import dev.dfcache.rpc.ManagerRpc;
 import io.grpc.Channel;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
@@ -53,11 +52,7 @@ final class ManagedScheduler implements ManagedComponent {
     Scheduler s = ManagerRpc.UPDATE_SCHEDULER.call(manager, UpdateSchedulerRequest.newBuilder()
         .setSourceType(SourceType.SCHEDULER_SOURCE).setHostName(hostName).setIp(ip)
         .setPort(port).setClusterName(cluster).build(), deadline);
-    var c = s.getSchedulerCluster();
-    return new Dynconfig(c.getId(), c.getName(), c.getConfigVersion(),
-        c.getConfig().toString(StandardCharsets.UTF_8),
-        c.getClientConfig().toString(StandardCharsets.UTF_8), List.of(),
-        System.currentTimeMillis());
+    return Dynconfig.of(s.getSchedulerCluster(), List.of());
   }
 
   @Override

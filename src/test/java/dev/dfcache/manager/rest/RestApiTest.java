@@ -29,7 +29,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The REST API over a real H2 database and a real pekko-http server. */
+/**
+ * The REST API over a real H2 database and a real pekko-http server ({@link RestApiPostgresTest}
+ * runs the same on a real PostgreSQL server).
+ */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RestApiTest {
   private static final ObjectMapper JSON = new ObjectMapper();
@@ -53,7 +56,7 @@ class RestApiTest {
 
   @BeforeAll
   void start(@TempDir Path dir) throws Exception {
-    db = Database.open(Database.embeddedUrl(dir), "", "", 4);
+    db = openDatabase(dir);
     db.now(c -> UserRepository.ensureAdmin(c, ADMIN_PASSWORD.toCharArray()));
     db.now(c -> {
       ClusterRepository.ensureDefault(c);
@@ -68,6 +71,11 @@ class RestApiTest {
     base = "http://127.0.0.1:" + binding.localAddress().getPort();
     root = signin("root", ADMIN_PASSWORD);
     readonly = signin("viewer", "viewer-password");
+  }
+
+  /** The database under test: an embedded H2 file in {@code dir}. */
+  Database openDatabase(Path dir) throws Exception {
+    return Database.open(Database.embeddedUrl(dir), "", "", 4);
   }
 
   @AfterAll
