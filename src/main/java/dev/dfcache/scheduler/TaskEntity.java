@@ -100,8 +100,6 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
 
   /** How often a task with a replica target counts its copies. */
   static final Duration REPLICA_CHECK = Duration.ofSeconds(3);
-  /** How long an asked host has to turn up with a copy before another is asked. */
-  static final Duration REPLICA_PATIENCE = Duration.ofMinutes(2);
 
   /** The TTL set at import ran out (if the task still expires then). */
   private record Expire(long expiresAtMillis) implements Command {}
@@ -214,10 +212,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   private final Duration deletionMemory;
   private final DaemonCalls daemons;
   private final DeletionLog.Mirror deletionLog;
-  /** The replica target, if the import asked for more than one copy; else null. */
-  private Replication replication;
-  /** Hosts asked for a copy, until when they may take to bring it; null when none. */
-  private Map<String, Long> replicaAsks;
+  private final ReplicaKeeper replicas;
   private boolean replicaCheckScheduled;
 
   public static Behavior<Command> create(EntityContext<Command> entityContext,
@@ -232,6 +227,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
       DaemonCalls daemons) {
     super(ctx);
     this.daemons = daemons;
+    this.replicas = new ReplicaKeeper(entityContext.getEntityId(), daemons);
     this.taskId = entityContext.getEntityId();
     this.shard = entityContext.getShard();
     this.liveness = HostLiveness.get(ctx.getSystem());
@@ -328,10 +324,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     if (badParents != null) {
       badParents.forget(m.peer().id());
     }
-    Replication asked = m.replication();
-    if (asked != null && (m.fresh() || replication == null || asked.count() > replication.count())) {
-      replication = asked.count() > 1 ? asked : null;
-    }
+    replicas.offer(m.replication(), m.fresh());
     keepReplicas();
     m.replyTo().tell(new Ack(true));
     rescheduleOthers(p, false);
@@ -508,7 +501,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     peers.clear();
     badParents = null;
     info = null;
-    replication = null;
+    replicas.clear();
     long now = System.currentTimeMillis();
     remember(now);
     if (holderDown) {
@@ -543,67 +536,32 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   }
 
   /**
-   * Keeps the replica target: counts the live complete copies, and asks as many other live hosts
-   * as are missing to download the task (a host asked gets REPLICA_PATIENCE to bring its copy
-   * before another is asked). Runs again every REPLICA_CHECK while the task has a target, so a
-   * holder that dies, is evicted or deletes its copy is replaced.
+   * Keeps the replica target ({@link ReplicaKeeper}): a round now, and again every REPLICA_CHECK
+   * while the task has a target, so a holder that dies, is evicted or deletes its copy is
+   * replaced.
    */
   private void keepReplicas() {
-    if (replication == null || info == null) {
-      replicaAsks = null;
+    if (!replicas.active() || info == null) {
       return;
     }
-    long now = System.currentTimeMillis();
+    Replication.Places places = Replication.Places.empty();
+    java.util.Set<String> complete = new java.util.HashSet<>();
+    for (PeerState p : peers.values()) {
+      places.add(p.endpoint.idc(), p.endpoint.location());
+      if (p.done) {
+        complete.add(p.id());
+      }
+    }
     int held = liveCopies();
-    if (replicaAsks != null) {
-      replicaAsks.entrySet().removeIf(e -> e.getValue() < now
-          || (peers.containsKey(e.getKey()) && peers.get(e.getKey()).done));
+    int pending = replicas.pendingAsks();
+    List<String> asked = replicas.round(
+        new ReplicaKeeper.Holders(held, peers.keySet(), complete, places),
+        info.contentLength(), liveness.alive(), System.currentTimeMillis());
+    if (!asked.isEmpty()) {
+      getContext().getLog().info("task {}: {} of {} copies held, {} asked, asking {}", taskId,
+          held, replicas.wanted(), pending, asked);
     }
-    int asked = replicaAsks == null ? 0 : replicaAsks.size();
-    int missing = replication.count() - held - asked;
-    if (missing > 0) {
-      java.util.Set<String> exclude = new java.util.HashSet<>(peers.keySet());
-      if (replicaAsks != null) {
-        exclude.addAll(replicaAsks.keySet());
-      }
-      Map<String, HostStatus> alive = liveness.alive();
-      Replication.Places taken = Replication.Places.empty();
-      for (PeerState p : peers.values()) {
-        taken.add(p.endpoint.idc(), p.endpoint.location());
-      }
-      for (String excluded : exclude) {
-        HostStatus h = alive.get(excluded);
-        if (h != null) {
-          taken.add(h.idc(), h.location());
-        }
-      }
-      List<String> targets = Replication.targets(taskId, missing, alive, exclude,
-          info.contentLength(), taken);
-      if (!targets.isEmpty()) {
-        if (replicaAsks == null) {
-          replicaAsks = new HashMap<>(4);
-        }
-        dev.dfcache.api.peer.ReplicateRequest request;
-        try {
-          request = dev.dfcache.api.peer.ReplicateRequest.newBuilder().setTaskId(taskId)
-              .setUrl(replication.url())
-              .setUrlMeta(dev.dfcache.api.common.UrlMeta.parseFrom(replication.urlMeta()))
-              .setReplicaCount(replication.count())
-              .build();
-        } catch (com.google.protobuf.InvalidProtocolBufferException e) {
-          replication = null;
-          return;
-        }
-        for (String host : targets) {
-          HostStatus h = alive.get(host);
-          replicaAsks.put(host, now + REPLICA_PATIENCE.toMillis());
-          daemons.replicate(host, h.ip(), h.rpcPort(), request);
-        }
-        getContext().getLog().info("task {}: {} of {} copies held, {} asked, asking {}", taskId,
-            held, replication.count(), asked, targets);
-      }
-    }
-    if (!replicaCheckScheduled) {
+    if (!replicaCheckScheduled && replicas.active()) {
       replicaCheckScheduled = true;
       getContext().scheduleOnce(REPLICA_CHECK, getContext().getSelf(), ReplicaCheck.INSTANCE);
     }
@@ -649,7 +607,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     peers.clear();
     badParents = null;
     info = null;
-    replication = null;
+    replicas.clear();
     if (deletedAtMillis == 0) {
       shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
     }
@@ -731,7 +689,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     String state = anyDone ? "Succeeded" : peers.isEmpty() ? "Pending" : "Running";
     int copies = liveCopies();
     m.replyTo().tell(new Status(info, state, peers.size(), copies > 0,
-        replication == null ? 0 : replication.count(), copies));
+        replicas.wanted(), copies));
     return this;
   }
 
@@ -758,10 +716,8 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
       for (PeerSnapshot s : m.peers()) {
         upsert(s.peer(), BitSet.valueOf(s.pieces()), s.done());
       }
-      if (m.replication() != null && replication == null) {
-        replication = m.replication();
-        keepReplicas();
-      }
+      replicas.restore(m.replication());
+      keepReplicas();
     }
     return this;
   }
@@ -769,7 +725,8 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   private Behavior<Command> onHandOff() {
     if ((info != null && !peers.isEmpty()) || deletedAtMillis > 0) {
       List<PeerSnapshot> snapshot = peers.values().stream().map(PeerState::snapshot).toList();
-      handoff.send(taskId, new RestoreState(info, snapshot, deletedAtMillis, replication));
+      handoff.send(taskId, new RestoreState(info, snapshot, deletedAtMillis,
+          replicas.target()));
     }
     return Behaviors.stopped();
   }
