@@ -97,6 +97,7 @@ public final class DaemonNode implements AutoCloseable {
           .lookup(DispatcherSelector.fromConfig("dfcache.blocking-io-dispatcher"));
       PeerEndpoint self = new PeerEndpoint(s.effectiveHostId(), s.host(), s.grpcPort(),
           s.uploadPort(), InetAddress.getLocalHost().getHostName(), s.idc(), s.location());
+      PeerTls peerTls = s.tlsDir().isBlank() ? null : PeerTls.load(Path.of(s.tlsDir()));
       dev.dfcache.dynconfig.ManagerClientSettings managerSettings =
           dev.dfcache.dynconfig.ManagerClientSettings.fromConfig(config.getConfig("dfcache.daemon"));
       if (managerSettings.enabled() && !standalone) {
@@ -105,7 +106,8 @@ public final class DaemonNode implements AutoCloseable {
                 : DaemonNode.class.getPackage().getImplementationVersion());
         link = new dev.dfcache.dynconfig.ManagerLink(managerSettings.manager(), managed,
             s.dataDir().resolve("dynconfig.json"), managerSettings.keepAliveInterval(),
-            managerSettings.refreshInterval());
+            managerSettings.refreshInterval(),
+            new Channels(peerTls == null ? null : peerTls.grpcClient()));
         var fromManager = link.start();
         if (fromManager.isPresent() && !fromManager.get().schedulers().isEmpty()) {
           s = s.withNetwork(s.host(), s.grpcPort(), s.uploadPort(), s.dataDir(),
@@ -116,7 +118,6 @@ public final class DaemonNode implements AutoCloseable {
       }
       SchedulerGateway gateway = new SchedulerGateway(s.schedulers(), s.schedulerCallTimeout(),
           self, schedulerChannels(s));
-      PeerTls peerTls = s.tlsDir().isBlank() ? null : PeerTls.load(Path.of(s.tlsDir()));
       Channels peerChannels = new Channels(peerTls == null ? null : peerTls.grpcClient());
       DaemonMetrics metrics = new DaemonMetrics(() -> store.all().size(), store::usedBytes);
       DaemonTunables tunables = new DaemonTunables(s);

@@ -32,14 +32,16 @@ public final class ManagerLink implements AutoCloseable {
   private final Path cacheFile;
   private final Duration keepAliveEvery;
   private final Duration refreshEvery;
-  private final Channels channels = new Channels();
+  private final Channels channels;
   private final ScheduledExecutorService thread;
   private volatile Dynconfig applied;
   private long lastRegisteredNanos;
   private boolean unreachable;
 
+  /** @param channels plaintext, or mutual TLS with the component's own certificate */
   public ManagerLink(HostPort manager, ManagedComponent component, Path cacheFile,
-      Duration keepAliveEvery, Duration refreshEvery) {
+      Duration keepAliveEvery, Duration refreshEvery, Channels channels) {
+    this.channels = channels;
     this.manager = manager;
     this.component = component;
     this.cacheFile = cacheFile;

@@ -57,6 +57,12 @@ public final class ManagerCommand implements Callable<Integer> {
           + "DFCACHE_MANAGER_ADMIN_PASSWORD; with neither, one is generated and printed once")
   String adminPassword;
 
+  @Option(names = "--tls-dir", paramLabel = "DIR",
+      description = "ca.crt, tls.crt and tls.key (bin/dfcache-certs): the gRPC port admits only "
+          + "schedulers and daemons with a certificate of that CA (env DFCACHE_TLS_DIR); the "
+          + "components reach it with their own --tls-dir")
+  Path tlsDir;
+
   @Override
   public Integer call() throws Exception {
     ConfigFactory.invalidateCaches();
@@ -69,6 +75,7 @@ public final class ManagerCommand implements Callable<Integer> {
         .putIfSet("db-user", dbUser)
         .putIfSet("db-password", dbPassword)
         .putIfSet("admin-password", adminPassword)
+        .putIfSet("tls-dir", tlsDir == null ? null : tlsDir.toAbsolutePath().toString())
         .over(ConfigFactory.load());
     ManagerSettings s = ManagerSettings.fromConfig(config);
     if (!s.dbUrl().isBlank() && !s.dbUrl().startsWith("jdbc:postgresql:")

@@ -107,7 +107,14 @@ public final class ManagerNode implements AutoCloseable {
           .bind(httpHandler).toCompletableFuture().get(30, TimeUnit.SECONDS);
       ComponentService components = new ComponentService(db, s.lease(),
           s.metricsSampleInterval());
-      ServerBinding grpc = Http.get(system).newServerAt(s.host(), s.grpcPort())
+      org.apache.pekko.http.javadsl.ServerBuilder grpcServer =
+          Http.get(system).newServerAt(s.host(), s.grpcPort());
+      if (!s.tlsDir().isBlank()) {
+        // mutual TLS: only components with a certificate of the CA register or keep alive
+        grpcServer = grpcServer.enableHttps(
+            dev.dfcache.tls.PeerTls.load(java.nio.file.Path.of(s.tlsDir())).grpcServer());
+      }
+      ServerBinding grpc = grpcServer
           .bind(WholeRequests.of(ManagerHandlerFactory.create(components, system),
               java.util.Set.of(), system))
           .toCompletableFuture().get(30, TimeUnit.SECONDS);

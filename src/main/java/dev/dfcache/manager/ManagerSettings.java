@@ -8,7 +8,8 @@ import java.time.Duration;
 /** The manager's settings, from {@code dfcache.manager} (flags overlay them). */
 public record ManagerSettings(String host, int port, int grpcPort, Path dataDir, String dbUrl,
     String dbUser, String dbPassword, int dbPoolSize, String adminPassword, Duration lease,
-    Duration sessionTtl, Duration metricsSampleInterval, Duration metricsRetention) {
+    Duration sessionTtl, Duration metricsSampleInterval, Duration metricsRetention,
+    String tlsDir) {
 
   public static ManagerSettings fromConfig(Config root) {
     Config c = root.getConfig("dfcache.manager");
@@ -16,7 +17,8 @@ public record ManagerSettings(String host, int port, int grpcPort, Path dataDir,
         Path.of(c.getString("data-dir")), c.getString("db-url"), c.getString("db-user"),
         c.getString("db-password"), c.getInt("db-pool-size"), c.getString("admin-password"),
         c.getDuration("lease"), c.getDuration("session-ttl"),
-        c.getDuration("metrics-sample-interval"), c.getDuration("metrics-retention"));
+        c.getDuration("metrics-sample-interval"), c.getDuration("metrics-retention"),
+        c.getString("tls-dir"));
   }
 
   /** The JDBC url in use: the configured one, or the embedded H2 file under the data dir. */

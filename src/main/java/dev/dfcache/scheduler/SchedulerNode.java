@@ -179,7 +179,9 @@ public final class SchedulerNode implements AutoCloseable {
                 tunables, metrics),
             java.nio.file.Path.of(config.getString("dfcache.scheduler.data-dir"))
                 .resolve("dynconfig.json"),
-            ms.keepAliveInterval(), ms.refreshInterval());
+            ms.keepAliveInterval(), ms.refreshInterval(), new dev.dfcache.rpc.Channels(s.tls()
+                ? dev.dfcache.tls.PeerTls.load(java.nio.file.Path.of(s.tlsDir())).grpcClient()
+                : null));
         link.start();
         system.getWhenTerminated().thenRun(link::close);
       }

@@ -313,7 +313,8 @@ public final class LocalCluster implements AutoCloseable {
     cmd.addAll(jvmOptions);
     cmd.addAll(List.of("-jar", JAR.toString()));
     cmd.addAll(args);
-    boolean tls = tlsDir != null && List.of("scheduler", "dfdaemon").contains(args.get(0))
+    boolean tls = tlsDir != null
+        && List.of("scheduler", "dfdaemon", "manager").contains(args.get(0))
         && !args.contains("--tls-dir");
     if (tls) {
       cmd.addAll(List.of("--tls-dir", tlsDir.toString()));

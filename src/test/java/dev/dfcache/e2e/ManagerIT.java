@@ -37,6 +37,15 @@ class ManagerIT {
   void setUp() throws Exception {
     cluster = LocalCluster.inTempDir("dfcache-manager");
     work = cluster.work();
+    configure(cluster);
+  }
+
+  /** Before any process starts: ManagerTlsIT turns mutual TLS on. */
+  void configure(LocalCluster cluster) throws Exception {}
+
+  /** Channels to the manager's gRPC port as a component has them. */
+  dev.dfcache.rpc.Channels componentChannels() throws Exception {
+    return new dev.dfcache.rpc.Channels();
   }
 
   @AfterEach
@@ -164,7 +173,7 @@ class ManagerIT {
     assertEquals(200, limits.status(), limits.toString());
     awaitLog(s1, "ParentSelection[parentLimit=4", 10);
     // bad input on the components' API is refused with a clear error, and nothing registered
-    try (var ch = new dev.dfcache.rpc.Channels()) {
+    try (var ch = componentChannels()) {
       var bad = org.junit.jupiter.api.Assertions.assertThrows(io.grpc.StatusRuntimeException.class,
           () -> dev.dfcache.rpc.ManagerRpc.UPDATE_SCHEDULER.call(
               ch.get(dev.dfcache.common.HostPort.parse(m)),

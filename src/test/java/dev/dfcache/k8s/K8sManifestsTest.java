@@ -667,9 +667,6 @@ class K8sManifestsTest {
   void everyComponentRunsWithMutualTlsFromASecret() {
     Map<String, String> secrets = new LinkedHashMap<>();
     for (Map.Entry<String, PodTemplateSpec> t : templates().entrySet()) {
-      if (t.getKey().equals("Deployment/dfcache-manager")) {
-        continue; // the manager's own test below
-      }
       PodTemplateSpec template = t.getValue();
       Container c = template.getSpec().getContainers().get(0);
       String dir = arg(c, "--tls-dir");
@@ -683,7 +680,8 @@ class K8sManifestsTest {
       secrets.put(t.getKey(), v.getSecret().getSecretName());
     }
     assertEquals(Map.of("Deployment/dfcache-scheduler", "dfcache-scheduler-tls",
-        "DaemonSet/dfdaemon", "dfcache-dfdaemon-tls"), secrets);
+        "DaemonSet/dfdaemon", "dfcache-dfdaemon-tls",
+        "Deployment/dfcache-manager", "dfcache-manager-tls"), secrets);
     // the daemon's probes speak HTTPS to the upload port (which needs no client certificate
     // for /healthz)
     Container d = container(daemon().getSpec().getTemplate(), "dfdaemon");
