@@ -83,7 +83,17 @@ public final class ManagerCommand implements Callable<Integer> {
       throw new CommandLine.ParameterException(new CommandLine(this),
           "--db-url must be jdbc:postgresql://... or jdbc:h2:...");
     }
-    ManagerNode node = ManagerNode.start(s, config);
+    ManagerNode node;
+    try {
+      node = ManagerNode.start(s, config);
+    } catch (RuntimeException e) {
+      if (!causedBySql(e)) {
+        throw e;
+      }
+      System.err.println("Error: cannot open the manager's database " + s.describeDb() + ": "
+          + rootMessage(e));
+      return 1;
+    }
     if (node.generatedAdminPassword() != null) {
       System.out.println("manager: created user root with password "
           + node.generatedAdminPassword() + " (shown this once; set "
@@ -94,6 +104,30 @@ public final class ManagerCommand implements Callable<Integer> {
     System.out.flush();
     Runtime.getRuntime().addShutdownHook(new Thread(node::close, "manager-shutdown"));
     return 0;
+  }
+
+  /** A failure of the database (unreachable, refused, bad schema) rather than of the manager. */
+  static boolean causedBySql(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof java.sql.SQLException
+          || t instanceof com.zaxxer.hikari.pool.HikariPool.PoolInitializationException
+          || t instanceof org.flywaydb.core.api.FlywayException) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  static String rootMessage(Throwable e) {
+    String message = e.getMessage();
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null && (t instanceof java.sql.SQLException
+          || t.getCause() == null)) {
+        message = t.getMessage();
+        break;
+      }
+    }
+    return message;
   }
 
   public static void main(String[] args) {
