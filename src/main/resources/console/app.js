@@ -115,6 +115,9 @@
   }
 
   function expire() {
+    if (!sessionStorage.getItem(TOKEN)) {
+      return; // another call of the same page was refused first: already on the way out
+    }
     sessionStorage.clear();
     flash = 'session expired, sign in again';
     go('#/signin');
