@@ -77,10 +77,10 @@ public final class ConsoleFiles {
     if (body == null) {
       return plain(StatusCodes.NOT_FOUND, "not found\n");
     }
-    // HEAD is answered as a GET by the server (transparent-head-requests)
-    if (!request.method().equals(HttpMethods.GET)) {
-      return plain(StatusCodes.METHOD_NOT_ALLOWED, "only GET\n")
-          .addHeader(Allow.create(HttpMethods.GET));
+    // the server never sends a body in answer to HEAD: the same response serves both
+    if (!request.method().equals(HttpMethods.GET) && !request.method().equals(HttpMethods.HEAD)) {
+      return plain(StatusCodes.METHOD_NOT_ALLOWED, "only GET and HEAD\n")
+          .addHeader(Allow.create(HttpMethods.GET, HttpMethods.HEAD));
     }
     return secured(HttpResponse.create()
         .withEntity(HttpEntities.create(TYPES.get(name), body)));
