@@ -324,11 +324,22 @@
     }
   }
 
-  /** 1, 2 or 5 times a power of ten, at least v: a y-axis top that reads well. */
+  /**
+   * A y-axis top of at least v that reads well in the unit bytes() shows it in: 1, 2 or 5 times
+   * a power of ten of B, KiB, MiB...
+   */
   function niceCeiling(v) {
     if (v <= 0) {
       return 1024;
     }
+    let unit = 1;
+    while (v / unit >= 1000 && unit < Math.pow(1024, 5)) {
+      unit *= 1024;
+    }
+    return unit * niceDecimal(v / unit);
+  }
+
+  function niceDecimal(v) {
     const p = Math.pow(10, Math.floor(Math.log10(v)));
     for (const m of [1, 2, 5, 10]) {
       if (m * p >= v) {
