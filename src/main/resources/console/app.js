@@ -810,6 +810,14 @@
         showBanner(describe(ev.reason));
       }
     });
+    // anything the policy blocks is a bug of the console: said, and counted for its test
+    document.addEventListener('securitypolicyviolation', (ev) => {
+      const root = document.documentElement;
+      root.setAttribute('data-csp-violations',
+        String(Number(root.getAttribute('data-csp-violations') || 0) + 1));
+      showBanner('the console was blocked by its Content-Security-Policy: '
+        + ev.violatedDirective + ' ' + ev.blockedURI);
+    });
     window.addEventListener('hashchange', route);
     route();
   }

@@ -231,6 +231,10 @@ class ConsoleIT {
 
     // the manager dies: the page says so, and keeps what it showed
     wait.until(d -> attr(By.cssSelector("[data-test=peers-active]"), "data-active") == 2);
+    assertTrue(browser.findElement(By.id("error-banner")).getDomAttribute("hidden") != null,
+        "no error while the manager is up: " + text(By.id("error-banner")));
+    assertEquals(null, browser.findElement(By.tagName("html"))
+        .getDomAttribute("data-csp-violations"), "the pages keep to their own CSP");
     cluster.kill(manager);
     long killed = System.nanoTime();
     WebElement banner = waitFor(20).until(d -> visible(By.id("error-banner")));
