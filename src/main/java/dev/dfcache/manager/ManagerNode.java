@@ -8,6 +8,7 @@ import dev.dfcache.manager.db.Database;
 import dev.dfcache.manager.db.MetricRepository;
 import dev.dfcache.manager.db.Passwords;
 import dev.dfcache.manager.db.UserRepository;
+import dev.dfcache.manager.console.ConsoleFiles;
 import dev.dfcache.manager.grpc.ComponentService;
 import dev.dfcache.manager.rest.RestApi;
 import dev.dfcache.metrics.MetricsEndpoint;
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A running manager: the database (migrated at start), the gRPC API for components, and the
- * HTTP server with the REST API, /metrics and /healthy. It keeps no state of its own beyond a
+ * HTTP server with the REST API, /metrics, /healthy and the web console at /. It keeps no state of its own beyond a
  * metrics pacing table: several managers may serve one PostgreSQL database.
  */
 public final class ManagerNode implements AutoCloseable {
@@ -82,6 +83,7 @@ public final class ManagerNode implements AutoCloseable {
           .help("schedulers and peers the manager knows, by kind and state (from their leases)")
           .labelNames("kind", "state").register(registry);
       RestApi rest = new RestApi(db, s.sessionTtl(), mat);
+      ConsoleFiles console = ConsoleFiles.load();
       Function<HttpRequest, CompletionStage<HttpResponse>> httpHandler = request -> {
         String path = request.getUri().path();
         if (path.equals("/metrics")) {
@@ -95,6 +97,11 @@ public final class ManagerNode implements AutoCloseable {
                   ContentTypes.TEXT_PLAIN_UTF8, "ok\n"))
               : HttpResponse.create().withStatus(503).withEntity(HttpEntities.create(
                   ContentTypes.TEXT_PLAIN_UTF8, "database unreachable\n")));
+        }
+        if (ConsoleFiles.owns(path)) {
+          // the web console's static files: the page then calls /api/v1 like any client
+          return java.util.concurrent.CompletableFuture.completedFuture(
+              console.respond(request));
         }
         return rest.handle(request);
       };

@@ -39,15 +39,21 @@ final class UserResource {
       UserRepository.User user = UserRepository.verify(c, name, password)
           .orElseThrow(() -> ApiError.unauthorized(WRONG));
       long expiresAt = System.currentTimeMillis() + sessionTtl.toMillis();
-      return UserRepository.addToken(c, user.id(), "session", "", "",
+      UserRepository.TokenRow row = UserRepository.addToken(c, user.id(), "session", "", "",
           Passwords.tokenHash(token), expiresAt);
-    }).thenApply(row -> {
+      return new Session(user, row.expiresAt());
+    }).thenApply(session -> {
       ObjectNode out = Json.object();
       out.put("token", token);
-      out.put("expires_at", row.expiresAt());
+      out.put("expires_at", session.expiresAt());
+      // the console shows a read-only user no edit controls (the API refuses their writes anyway)
+      out.put("name", session.user().name());
+      out.put("role", session.user().role());
       return Responses.ok(out);
     });
   }
+
+  private record Session(UserRepository.User user, long expiresAt) {}
 
   CompletionStage<HttpResponse> create(Call call) {
     ObjectNode body = JsonBodies.parse(call.body(), CREATE_FIELDS);

@@ -149,6 +149,10 @@ class RestApiTest {
         .toString());
     assertEquals(200, call("GET", "/api/v1/scheduler-clusters", ok.body().get("token").asText(),
         null).status());
+    assertEquals("root", ok.body().get("role").asText(), "the console hides edits by role");
+    Reply viewer = call("POST", "/api/v1/users/signin", null,
+        "{\"name\":\"viewer\",\"password\":\"viewer-password\"}");
+    assertEquals("readonly", viewer.body().get("role").asText(), viewer.body().toString());
 
     Reply wrongPassword = call("POST", "/api/v1/users/signin", null,
         "{\"name\":\"root\",\"password\":\"nope-nope\"}");
