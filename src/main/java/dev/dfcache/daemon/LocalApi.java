@@ -69,6 +69,10 @@ public final class LocalApi {
   }
 
   public CompletionStage<Empty> stat(StatTaskRequest in) {
+    return env.metrics().localCalls.time("stat", () -> statUntimed(in));
+  }
+
+  private CompletionStage<Empty> statUntimed(StatTaskRequest in) {
     String taskId = TaskIds.validatedTaskId(in.getUrl(), in.getUrlMeta());
     if (env.store().get(taskId).isPresent()) {
       return CompletableFuture.completedFuture(EMPTY);
@@ -121,6 +125,10 @@ public final class LocalApi {
   }
 
   public CompletionStage<Empty> exportTask(ExportTaskRequest in, Access access) {
+    return env.metrics().localCalls.time("export", () -> exportUntimed(in, access));
+  }
+
+  private CompletionStage<Empty> exportUntimed(ExportTaskRequest in, Access access) {
     String taskId = TaskIds.validatedTaskId(in.getUrl(), in.getUrlMeta());
     Duration timeout = checkedTimeout(in.getTimeout());
     double limit = in.getLimit();
@@ -268,6 +276,10 @@ public final class LocalApi {
    * peer holds it; with a local copy, a scheduler that cannot be asked leaves the view out.
    */
   public CompletionStage<TaskStatus> describeTask(StatTaskRequest in) {
+    return env.metrics().localCalls.time("stat", () -> describeUntimed(in));
+  }
+
+  private CompletionStage<TaskStatus> describeUntimed(StatTaskRequest in) {
     String taskId = TaskIds.validatedTaskId(in.getUrl(), in.getUrlMeta());
     long now = System.currentTimeMillis();
     Optional<CachedTask> local = env.store().get(taskId).map(StoredTask::meta)

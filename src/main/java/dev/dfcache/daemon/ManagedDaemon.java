@@ -1,5 +1,6 @@
 package dev.dfcache.daemon;
 
+import dev.dfcache.metrics.LocalCallTimer;
 import dev.dfcache.api.manager.KeepAliveRequest;
 import dev.dfcache.api.manager.ListSchedulersRequest;
 import dev.dfcache.api.manager.ListSchedulersResponse;
@@ -81,6 +82,10 @@ final class ManagedDaemon implements ManagedComponent {
           .setPiecesFailed((long) (e.metrics().pieces.labelValues("failed").get()
               + e.metrics().pieces.labelValues("corrupt").get()))
           .setCacheUsed(e.store().usedBytes());
+      LocalCallTimer.Totals stat = e.metrics().localCalls.totals("stat");
+      LocalCallTimer.Totals export = e.metrics().localCalls.totals("export");
+      m.setStatCount(stat.count()).setStatMicros(stat.micros())
+          .setExportCount(export.count()).setExportMicros(export.micros());
     }
     return KeepAliveRequest.newBuilder().setSourceType(SourceType.PEER_SOURCE)
         .setHostName(self.hostname()).setIp(self.ip()).setHostId(self.id())

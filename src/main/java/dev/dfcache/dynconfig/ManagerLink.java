@@ -101,7 +101,8 @@ public final class ManagerLink implements AutoCloseable {
         return;
       }
       KeepAliveResponse r = ManagerRpc.KEEP_ALIVE.call(channels.get(manager),
-          component.keepAlive(), DEADLINE);
+          component.keepAlive().toBuilder().setConfigVersion(applied.configVersion()).build(),
+          DEADLINE);
       boolean stale = System.nanoTime() - lastRegisteredNanos > refreshEvery.toNanos();
       if (!r.getKnown() || r.getConfigVersion() != applied.configVersion() || stale) {
         long before = applied.configVersion();

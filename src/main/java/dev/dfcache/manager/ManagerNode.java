@@ -5,6 +5,9 @@ import dev.dfcache.api.manager.ManagerHandlerFactory;
 import dev.dfcache.manager.db.ClusterRepository;
 import dev.dfcache.manager.db.ComponentRepository;
 import dev.dfcache.manager.db.Database;
+import dev.dfcache.manager.db.JobRepository;
+import dev.dfcache.manager.fleet.SchedulerFleet;
+import dev.dfcache.manager.jobs.JobRunner;
 import dev.dfcache.manager.db.MetricRepository;
 import dev.dfcache.manager.db.Passwords;
 import dev.dfcache.manager.db.UserRepository;
@@ -39,6 +42,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ManagerNode implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ManagerNode.class);
+  /** A job unfinished this long was left by a manager that stopped (a job takes seconds). */
+  private static final Duration STALE_JOB = Duration.ofMinutes(5);
 
   private final ActorSystem<Void> system;
   private final Database db;
@@ -82,7 +87,12 @@ public final class ManagerNode implements AutoCloseable {
       Gauge componentGauge = Gauge.builder().name("dfcache_manager_components")
           .help("schedulers and peers the manager knows, by kind and state (from their leases)")
           .labelNames("kind", "state").register(registry);
-      RestApi rest = new RestApi(db, s.sessionTtl(), mat);
+      // the console's task views and delete jobs call the schedulers, over mutual TLS when the
+      // manager has a certificate of the cluster's CA
+      SchedulerFleet fleet = new SchedulerFleet(db, s.tlsDir().isBlank() ? null
+          : dev.dfcache.tls.PeerTls.load(java.nio.file.Path.of(s.tlsDir())).grpcClient());
+      system.getWhenTerminated().thenRun(fleet::close);
+      RestApi rest = new RestApi(db, s.sessionTtl(), fleet, new JobRunner(db, fleet), mat);
       ConsoleFiles console = ConsoleFiles.load();
       Function<HttpRequest, CompletionStage<HttpResponse>> httpHandler = request -> {
         String path = request.getUri().path();
@@ -139,7 +149,8 @@ public final class ManagerNode implements AutoCloseable {
   private static void housekeeping(Database db, ManagerSettings s) {
     long now = System.currentTimeMillis();
     db.query(c -> UserRepository.dropExpiredTokens(c, now)
-            + MetricRepository.prune(c, now - s.metricsRetention().toMillis()))
+            + MetricRepository.prune(c, now - s.metricsRetention().toMillis())
+            + JobRepository.failStale(c, now - STALE_JOB.toMillis()))
         .whenComplete((n, t) -> {
           if (t != null) {
             log.warn("housekeeping failed: {}", t.getMessage());

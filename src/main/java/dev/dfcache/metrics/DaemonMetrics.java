@@ -3,6 +3,7 @@ package dev.dfcache.metrics;
 import io.prometheus.metrics.core.metrics.Counter;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.util.function.DoubleSupplier;
 
@@ -16,6 +17,7 @@ public final class DaemonMetrics {
   public final Counter uploadsRejected;
   public final Counter parentPackets;
   public final Counter endgameCancels;
+  public final LocalCallTimer localCalls;
 
   public DaemonMetrics(DoubleSupplier tasksStored, DoubleSupplier storeBytes) {
     registry = MetricsEndpoint.newRegistry();
@@ -38,6 +40,10 @@ public final class DaemonMetrics {
     endgameCancels = Counter.builder().name("dfcache_daemon_endgame_cancels_total")
         .help("piece requests cancelled because the same piece arrived from another parent")
         .register(registry);
+    localCalls = new LocalCallTimer(Histogram.builder()
+        .name("dfcache_daemon_local_call_seconds")
+        .help("local API calls (stat, export) from start to answer, failures included")
+        .labelNames("method").register(registry));
     GaugeWithCallback.builder().name("dfcache_daemon_tasks_stored")
         .help("complete tasks in the store")
         .callback(cb -> cb.call(tasksStored.getAsDouble())).register(registry);

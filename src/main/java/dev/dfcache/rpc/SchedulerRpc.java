@@ -46,6 +46,9 @@ public final class SchedulerRpc {
       dev.dfcache.api.peer.TaskPage> LIST_TASKS = UnaryMethod.of(PEER, "ListTasks",
           dev.dfcache.api.peer.TaskPageRequest.getDefaultInstance(),
           dev.dfcache.api.peer.TaskPage.getDefaultInstance());
+  public static final UnaryMethod<StatTaskRequest, dev.dfcache.api.peer.TaskSummary> GET_TASK =
+      UnaryMethod.of(PEER, "GetTask", StatTaskRequest.getDefaultInstance(),
+          dev.dfcache.api.peer.TaskSummary.getDefaultInstance());
   /** On daemons: a scheduler's hint that a task was deleted. */
   public static final UnaryMethod<StatTaskRequest, Empty> TASK_DROPPED =
       UnaryMethod.of("dfcache.PeerDaemon", "TaskDropped", StatTaskRequest.getDefaultInstance(), Empty.getDefaultInstance());

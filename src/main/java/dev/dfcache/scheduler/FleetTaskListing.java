@@ -1,5 +1,6 @@
 package dev.dfcache.scheduler;
 
+import dev.dfcache.api.peer.TaskHolder;
 import dev.dfcache.api.peer.TaskPage;
 import dev.dfcache.api.peer.TaskSummary;
 import dev.dfcache.common.DfException;
@@ -46,7 +47,7 @@ final class FleetTaskListing {
     return asked == 0 ? DEFAULT_PAGE : asked;
   }
 
-  CompletionStage<TaskPage> page(String after, int size) {
+  CompletionStage<TaskPage> page(String after, int size, boolean withHolders) {
     return directories()
         .thenCompose(dirs -> {
           List<CompletableFuture<TaskDirectory.LocalIds>> asks = new ArrayList<>();
@@ -69,7 +70,8 @@ final class FleetTaskListing {
           String next = ids.size() > size ? page.get(page.size() - 1) : "";
           List<CompletableFuture<TaskEntity.Reply>> stats = page.stream()
               .map(id -> sharding.entityRefFor(TaskEntity.TYPE_KEY, id)
-                  .<TaskEntity.Reply>ask(TaskEntity.Stat::new, askTimeout)
+                  .<TaskEntity.Reply>ask(withHolders ? TaskEntity.Describe::new
+                      : TaskEntity.Stat::new, askTimeout)
                   .toCompletableFuture()
                   .exceptionally(t -> new TaskEntity.Unknown(id)))
               .toList();
@@ -77,8 +79,11 @@ final class FleetTaskListing {
               .thenApply(done -> {
                 TaskPage.Builder out = TaskPage.newBuilder().setNextPageToken(next);
                 for (int i = 0; i < page.size(); i++) {
-                  if (stats.get(i).join() instanceof TaskEntity.Status s) {
+                  TaskEntity.Reply reply = stats.get(i).join();
+                  if (reply instanceof TaskEntity.Status s) {
                     out.addTasks(summaryOf(page.get(i), s));
+                  } else if (reply instanceof TaskEntity.Described d) {
+                    out.addTasks(describedOf(page.get(i), d));
                   }
                 }
                 return out.build();
@@ -91,6 +96,23 @@ final class FleetTaskListing {
             replyTo -> Receptionist.find(TaskDirectory.KEY, replyTo), NODE_TIMEOUT,
             system.scheduler())
         .thenApply(listing -> listing.getServiceInstances(TaskDirectory.KEY));
+  }
+
+  /** One task with its holders, as the manager's console shows it. */
+  static TaskSummary describedOf(String taskId, TaskEntity.Described d) {
+    TaskSummary.Builder out = summaryOf(taskId, d.status()).toBuilder()
+        .setPieceSize(d.status().info().pieceSize());
+    for (TaskEntity.Holder h : d.holders()) {
+      out.addHolders(TaskHolder.newBuilder()
+          .setPeerId(h.peer().id())
+          .setIp(h.peer().ip())
+          .setHostname(h.peer().hostname())
+          .setIdc(h.peer().idc())
+          .setLocation(h.peer().location())
+          .setPieces(h.pieces())
+          .setDone(h.done()));
+    }
+    return out.build();
   }
 
   /** One task as listings and stat show it. */

@@ -24,6 +24,7 @@ import dev.dfcache.api.peer.ReportBadParentRequest;
 import dev.dfcache.api.peer.TaskDeletion;
 import dev.dfcache.api.peer.TaskPageRequest;
 import dev.dfcache.api.peer.TaskPage;
+import dev.dfcache.api.peer.TaskSummary;
 import dev.dfcache.api.scheduler.AnnounceTaskRequest;
 import dev.dfcache.api.scheduler.PeerHost;
 import dev.dfcache.api.scheduler.PeerTarget;
@@ -294,7 +295,20 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
       if (!after.isEmpty()) {
         TaskIds.requireValidTaskId(after); // tokens are task ids
       }
-      return listing.page(after, size);
+      return listing.page(after, size, in.getWithHolders());
+    });
+  }
+
+  @Override
+  public CompletionStage<TaskSummary> getTask(StatTaskRequest in, Metadata metadata) {
+    return guard(() -> {
+      String taskId = TaskIds.requireValidTaskId(in.getTaskId());
+      return askSettled(taskId, TaskEntity.Describe::new, 4).thenApply(reply -> {
+        if (reply instanceof TaskEntity.Described d) {
+          return FleetTaskListing.describedOf(taskId, d);
+        }
+        throw unexpected(taskId, reply);
+      });
     });
   }
 

@@ -79,6 +79,9 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
 
   public record Stat(ActorRef<Reply> replyTo) implements Command {}
 
+  /** Stat plus who holds what (for the manager's console): answered with {@link Described}. */
+  public record Describe(ActorRef<Reply> replyTo) implements Command {}
+
   /**
    * Delete the task from the network: answered with {@link Dropped}, the holders to tell. The
    * deletion is remembered for the deletion memory, so that a holder that was down drops its copy
@@ -128,6 +131,12 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
    */
   public record Status(TaskInfo info, String state, int peerCount, boolean hasAvailablePeer,
       int replicaCount, int replicasHeld) implements Reply {}
+
+  /** A peer of the task as a description shows it: how many pieces it has, all or not. */
+  public record Holder(PeerEndpoint peer, int pieces, boolean done) implements CborSerializable {}
+
+  /** The answer to {@link Describe}. */
+  public record Described(Status status, List<Holder> holders) implements Reply {}
 
   /**
    * A peer registered to download. {@code singlePieceHolder}: for a task of one piece, a live
@@ -249,6 +258,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
         .onMessage(ReportBadParent.class, this::onReportBadParent)
         .onMessage(Leave.class, this::onLeave)
         .onMessage(Stat.class, this::onStat)
+        .onMessage(Describe.class, this::onDescribe)
         .onMessage(Drop.class, this::onDrop)
         .onMessage(AskDeleted.class, m -> {
           recallDeletion();
@@ -685,12 +695,28 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     if (info == null) {
       return unknown(m.replyTo());
     }
+    m.replyTo().tell(status());
+    return this;
+  }
+
+  private Behavior<Command> onDescribe(Describe m) {
+    if (info == null) {
+      return unknown(m.replyTo());
+    }
+    List<Holder> holders = new ArrayList<>(peers.size());
+    for (PeerState p : peers.values()) {
+      holders.add(new Holder(p.endpoint,
+          p.done ? info.totalPieces() : p.pieces.cardinality(), p.done));
+    }
+    m.replyTo().tell(new Described(status(), holders));
+    return this;
+  }
+
+  private Status status() {
     boolean anyDone = peers.values().stream().anyMatch(p -> p.done);
     String state = anyDone ? "Succeeded" : peers.isEmpty() ? "Pending" : "Running";
     int copies = liveCopies();
-    m.replyTo().tell(new Status(info, state, peers.size(), copies > 0,
-        replicas.wanted(), copies));
-    return this;
+    return new Status(info, state, peers.size(), copies > 0, replicas.wanted(), copies);
   }
 
   /**

@@ -14,10 +14,11 @@ import java.util.Optional;
  */
 public final class ComponentRepository {
   private static final String SCHEDULER_COLUMNS = "id, 'scheduler', '', host_name, ip, port, 0, "
-      + "idc, location, version, cluster_id, 0, 0, lease_until, last_keep_alive_at, created_at";
+      + "idc, location, version, cluster_id, 0, 0, lease_until, last_keep_alive_at, created_at, "
+      + "config_version, config_applied_at";
   private static final String PEER_COLUMNS = "id, 'peer', host_id, host_name, ip, rpc_port, "
       + "upload_port, idc, location, version, cluster_id, cache_capacity, cache_used, "
-      + "lease_until, last_keep_alive_at, created_at";
+      + "lease_until, last_keep_alive_at, created_at, config_version, config_applied_at";
 
   /** What a component says of itself when it registers. */
   public record Host(String hostId, String hostName, String ip, int port, int uploadPort,
@@ -29,7 +30,7 @@ public final class ComponentRepository {
     return new ComponentRow(r.getLong(1), r.getString(2), r.getString(3), r.getString(4),
         r.getString(5), r.getInt(6), r.getInt(7), r.getString(8), r.getString(9),
         r.getString(10), r.getLong(11), r.getLong(12), r.getLong(13), r.getLong(14),
-        r.getLong(15), r.getLong(16));
+        r.getLong(15), r.getLong(16), r.getLong(17), r.getLong(18));
   }
 
   /** Registers or updates a scheduler; its lease starts now. */
@@ -116,16 +117,39 @@ public final class ComponentRepository {
     return peer(c, h.hostId()).orElseThrow();
   }
 
-  /** Renews a scheduler's lease; empty when the manager does not know it. */
+  /**
+   * The SET part that records the configuration version a keep-alive reports (0 = not
+   * reported: kept) and when it changed. Both expressions read the row as it was.
+   */
+  private static final String CONFIG_VERSION_SET = "config_applied_at = CASE WHEN ? > 0 AND "
+      + "config_version <> ? THEN ? ELSE config_applied_at END, "
+      + "config_version = CASE WHEN ? > 0 THEN ? ELSE config_version END";
+
+  /** Binds {@link #CONFIG_VERSION_SET}'s five parameters from {@code first}; the next index. */
+  private static int bindConfigVersion(PreparedStatement s, int first, long version, long now)
+      throws SQLException {
+    s.setLong(first, version);
+    s.setLong(first + 1, version);
+    s.setLong(first + 2, now);
+    s.setLong(first + 3, version);
+    s.setLong(first + 4, version);
+    return first + 5;
+  }
+
+  /**
+   * Renews a scheduler's lease and records the configuration version it runs with; empty when
+   * the manager does not know it.
+   */
   public static Optional<ComponentRow> renewScheduler(Connection c, String ip, int port,
-      long leaseMillis) throws SQLException {
+      long leaseMillis, long configVersion) throws SQLException {
     long now = System.currentTimeMillis();
     try (PreparedStatement s = c.prepareStatement("UPDATE schedulers SET lease_until = ?, "
-        + "last_keep_alive_at = ? WHERE ip = ? AND port = ?")) {
+        + "last_keep_alive_at = ?, " + CONFIG_VERSION_SET + " WHERE ip = ? AND port = ?")) {
       s.setLong(1, now + leaseMillis);
       s.setLong(2, now);
-      s.setString(3, ip);
-      s.setInt(4, port);
+      int next = bindConfigVersion(s, 3, configVersion, now);
+      s.setString(next, ip);
+      s.setInt(next + 1, port);
       if (s.executeUpdate() == 0) {
         return Optional.empty();
       }
@@ -133,16 +157,21 @@ public final class ComponentRepository {
     return scheduler(c, ip, port);
   }
 
-  /** Renews a peer's lease and its cache use; empty when the manager does not know it. */
+  /**
+   * Renews a peer's lease, its cache use and the configuration version it runs with; empty when
+   * the manager does not know it.
+   */
   public static Optional<ComponentRow> renewPeer(Connection c, String hostId, long leaseMillis,
-      long cacheUsed) throws SQLException {
+      long cacheUsed, long configVersion) throws SQLException {
     long now = System.currentTimeMillis();
     try (PreparedStatement s = c.prepareStatement("UPDATE peers SET lease_until = ?, "
-        + "last_keep_alive_at = ?, cache_used = ? WHERE host_id = ?")) {
+        + "last_keep_alive_at = ?, cache_used = ?, " + CONFIG_VERSION_SET
+        + " WHERE host_id = ?")) {
       s.setLong(1, now + leaseMillis);
       s.setLong(2, now);
       s.setLong(3, cacheUsed);
-      s.setString(4, hostId);
+      int next = bindConfigVersion(s, 4, configVersion, now);
+      s.setString(next, hostId);
       if (s.executeUpdate() == 0) {
         return Optional.empty();
       }
@@ -152,20 +181,25 @@ public final class ComponentRepository {
 
   public static Optional<ComponentRow> scheduler(Connection c, String ip, int port)
       throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("SELECT " + SCHEDULER_COLUMNS
-        + " FROM schedulers WHERE ip = ? AND port = ?")) {
-      s.setString(1, ip);
-      s.setInt(2, port);
-      try (ResultSet r = s.executeQuery()) {
-        return r.next() ? Optional.of(row(r)) : Optional.empty();
-      }
-    }
+    return one(c, "SELECT " + SCHEDULER_COLUMNS + " FROM schedulers WHERE ip = ? AND port = ?",
+        ip, port);
   }
 
   public static Optional<ComponentRow> peer(Connection c, String hostId) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("SELECT " + PEER_COLUMNS
-        + " FROM peers WHERE host_id = ?")) {
-      s.setString(1, hostId);
+    return one(c, "SELECT " + PEER_COLUMNS + " FROM peers WHERE host_id = ?", hostId);
+  }
+
+  public static Optional<ComponentRow> peerById(Connection c, long id) throws SQLException {
+    return one(c, "SELECT " + PEER_COLUMNS + " FROM peers WHERE id = ?", id);
+  }
+
+  /** The row a select by a unique key finds, if any. */
+  private static Optional<ComponentRow> one(Connection c, String sql, Object... params)
+      throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(sql)) {
+      for (int i = 0; i < params.length; i++) {
+        s.setObject(i + 1, params[i]);
+      }
       try (ResultSet r = s.executeQuery()) {
         return r.next() ? Optional.of(row(r)) : Optional.empty();
       }

@@ -9,16 +9,23 @@ import java.util.List;
 
 /** The summaries components send with their keep-alives, kept for a bounded retention. */
 public final class MetricRepository {
-  /** One keep-alive's summary. */
+  /**
+   * One keep-alive's summary. The byte, piece and call figures are counters since the
+   * component started; tasks, peers and cache use are what it holds now.
+   */
   public record Sample(long at, String kind, long componentId, long clusterId, long tasks,
-      long peers, long bytesUploaded, long bytesDownloaded, long piecesFailed, long cacheUsed) {}
+      long peers, long bytesUploaded, long bytesDownloaded, long piecesFailed, long cacheUsed,
+      long statCount, long statMicros, long exportCount, long exportMicros) {}
+
+  private static final String COLUMNS = "at, component_kind, component_id, cluster_id, tasks, "
+      + "peers, bytes_uploaded, bytes_downloaded, pieces_failed, cache_used, stat_count, "
+      + "stat_micros, export_count, export_micros";
 
   private MetricRepository() {}
 
   public static void add(Connection c, Sample m) throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("INSERT INTO metric_samples (at, "
-        + "component_kind, component_id, cluster_id, tasks, peers, bytes_uploaded, "
-        + "bytes_downloaded, pieces_failed, cache_used) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+    try (PreparedStatement s = c.prepareStatement("INSERT INTO metric_samples (" + COLUMNS
+        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       s.setLong(1, m.at());
       s.setString(2, m.kind());
       s.setLong(3, m.componentId());
@@ -29,6 +36,10 @@ public final class MetricRepository {
       s.setLong(8, m.bytesDownloaded());
       s.setLong(9, m.piecesFailed());
       s.setLong(10, m.cacheUsed());
+      s.setLong(11, m.statCount());
+      s.setLong(12, m.statMicros());
+      s.setLong(13, m.exportCount());
+      s.setLong(14, m.exportMicros());
       s.executeUpdate();
     }
   }
@@ -36,9 +47,8 @@ public final class MetricRepository {
   /** A cluster's samples since {@code since}, oldest first, at most {@code limit}. */
   public static List<Sample> ofCluster(Connection c, long clusterId, long since, int limit)
       throws SQLException {
-    try (PreparedStatement s = c.prepareStatement("SELECT at, component_kind, component_id, "
-        + "cluster_id, tasks, peers, bytes_uploaded, bytes_downloaded, pieces_failed, cache_used "
-        + "FROM metric_samples WHERE cluster_id = ? AND at >= ? ORDER BY at, id LIMIT ?")) {
+    try (PreparedStatement s = c.prepareStatement("SELECT " + COLUMNS
+        + " FROM metric_samples WHERE cluster_id = ? AND at >= ? ORDER BY at, id LIMIT ?")) {
       s.setLong(1, clusterId);
       s.setLong(2, since);
       s.setInt(3, limit);
@@ -47,7 +57,7 @@ public final class MetricRepository {
         while (r.next()) {
           out.add(new Sample(r.getLong(1), r.getString(2), r.getLong(3), r.getLong(4),
               r.getLong(5), r.getLong(6), r.getLong(7), r.getLong(8), r.getLong(9),
-              r.getLong(10)));
+              r.getLong(10), r.getLong(11), r.getLong(12), r.getLong(13), r.getLong(14)));
         }
       }
       return out;

@@ -163,6 +163,15 @@ public final class UserRepository {
     }
   }
 
+  /** Ends a sign-in session (its token stops working at once); false when it was none. */
+  public static boolean deleteSession(Connection c, String tokenHash) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(
+        "DELETE FROM tokens WHERE token_hash = ? AND kind = 'session'")) {
+      s.setString(1, tokenHash);
+      return s.executeUpdate() > 0;
+    }
+  }
+
   /** Drops sessions and tokens that expired (run now and then). */
   public static int dropExpiredTokens(Connection c, long now) throws SQLException {
     try (PreparedStatement s = c.prepareStatement("DELETE FROM tokens WHERE expires_at <= ?")) {

@@ -111,10 +111,12 @@ public final class ComponentService implements Manager {
       String ip = peer ? "" : checkedIp(in.getIp());
       int port = peer ? 0 : checkedPort(in.getPort());
       MetricsSummary m = in.getSummary();
+      long runs = Math.max(0, in.getConfigVersion());
       return db.transaction(c -> {
         Optional<ComponentRow> row = peer
-            ? ComponentRepository.renewPeer(c, hostId, leaseMillis, Math.max(0, m.getCacheUsed()))
-            : ComponentRepository.renewScheduler(c, ip, port, leaseMillis);
+            ? ComponentRepository.renewPeer(c, hostId, leaseMillis,
+                Math.max(0, m.getCacheUsed()), runs)
+            : ComponentRepository.renewScheduler(c, ip, port, leaseMillis, runs);
         if (row.isEmpty()) {
           return KeepAliveResponse.newBuilder().setKnown(false).build();
         }
@@ -139,7 +141,9 @@ public final class ComponentService implements Manager {
     MetricRepository.add(c, new MetricRepository.Sample(now, r.kind(), r.id(), r.clusterId(),
         Math.max(0, m.getTasks()), Math.max(0, m.getPeers()), Math.max(0, m.getBytesUploaded()),
         Math.max(0, m.getBytesDownloaded()), Math.max(0, m.getPiecesFailed()),
-        Math.max(0, m.getCacheUsed())));
+        Math.max(0, m.getCacheUsed()), Math.max(0, m.getStatCount()),
+        Math.max(0, m.getStatMicros()), Math.max(0, m.getExportCount()),
+        Math.max(0, m.getExportMicros())));
   }
 
   private static ClusterRow clusterFor(java.sql.Connection c, String name,

@@ -35,6 +35,11 @@ final class Auth {
             () -> ApiError.unauthorized("the token is unknown, expired or revoked")));
   }
 
+  /** The hash of the request's bearer token (the caller was authenticated with it). */
+  static Optional<String> tokenHash(HttpRequest request) {
+    return bearer(request).map(Passwords::tokenHash);
+  }
+
   private static Optional<String> bearer(HttpRequest request) {
     return request.getHeader("Authorization")
         .map(h -> h.value().trim())

@@ -116,6 +116,15 @@ final class ClusterResource {
     return node == null ? Json.object() : node;
   }
 
+  /** The cluster of that id (0 = the default cluster), or a 404. */
+  static ClusterRow givenOrDefault(java.sql.Connection c, long id) throws java.sql.SQLException {
+    if (id > 0) {
+      return ClusterRepository.get(c, id).orElseThrow(() -> notFound(id));
+    }
+    return ClusterRepository.list(c).stream().filter(ClusterRow::isDefault).findFirst()
+        .orElseThrow(() -> ApiError.notFound("no default scheduler cluster"));
+  }
+
   static ApiError notFound(long id) {
     return ApiError.notFound("scheduler cluster " + id + " not found");
   }

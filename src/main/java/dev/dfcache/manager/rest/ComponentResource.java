@@ -59,7 +59,11 @@ final class ComponentResource {
             .put("bytes_uploaded", s.bytesUploaded())
             .put("bytes_downloaded", s.bytesDownloaded())
             .put("pieces_failed", s.piecesFailed())
-            .put("cache_used", s.cacheUsed());
+            .put("cache_used", s.cacheUsed())
+            .put("stat_count", s.statCount())
+            .put("stat_micros", s.statMicros())
+            .put("export_count", s.exportCount())
+            .put("export_micros", s.exportMicros());
       }
       return Responses.ok(out);
     });
@@ -95,6 +99,8 @@ final class ComponentResource {
       }
       o.put("state", r.state(now));
       o.put("last_keep_alive_at", r.lastKeepAliveAt());
+      o.put("config_version", r.configVersion());
+      o.put("config_applied_at", r.configAppliedAt());
       o.put("created_at", r.createdAt());
     }
     return out;

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** The API's one ObjectMapper, and reading back the JSON objects the database keeps as text. */
-final class Json {
+public final class Json {
   /**
    * Strict: a key given twice or anything after the object is an error, not a silent choice of
    * one of two meanings.
@@ -19,7 +19,7 @@ final class Json {
 
   private Json() {}
 
-  static ObjectNode object() {
+  public static ObjectNode object() {
     return MAPPER.createObjectNode();
   }
 
@@ -36,7 +36,7 @@ final class Json {
     }
   }
 
-  static String text(JsonNode node) {
+  public static String text(JsonNode node) {
     try {
       return MAPPER.writeValueAsString(node);
     } catch (JsonProcessingException e) {

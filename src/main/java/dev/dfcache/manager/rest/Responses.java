@@ -1,5 +1,8 @@
 package dev.dfcache.manager.rest;
 
+import dev.dfcache.api.common.Code;
+import dev.dfcache.common.DfException;
+import dev.dfcache.manager.fleet.SchedulerFleet;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -70,6 +73,14 @@ final class Responses {
     if (e instanceof InvalidConfigException) {
       return message(StatusCodes.BAD_REQUEST, e.getMessage());
     }
+    if (e instanceof SchedulerFleet.NoSchedulerException) {
+      return message(StatusCodes.SERVICE_UNAVAILABLE, e.getMessage());
+    }
+    if (e instanceof DfException d) {
+      // a scheduler's answer, with its code: a bad request is the caller's, the rest the fleet's
+      return message(d.code() == Code.BadRequest ? StatusCodes.BAD_REQUEST
+          : StatusCodes.BAD_GATEWAY, "scheduler: " + d.getMessage());
+    }
     if (e instanceof Database.DatabaseException d && d.uniqueViolation()) {
       return message(StatusCodes.CONFLICT, "already exists");
     }
@@ -78,6 +89,14 @@ final class Responses {
   }
 
   private static Throwable unwrap(Throwable t) {
+    Throwable e = unwrapCompletion(t);
+    if (e instanceof io.grpc.StatusRuntimeException) {
+      return DfException.of(e);
+    }
+    return e;
+  }
+
+  private static Throwable unwrapCompletion(Throwable t) {
     while ((t instanceof CompletionException || t instanceof ExecutionException)
         && t.getCause() != null) {
       t = t.getCause();

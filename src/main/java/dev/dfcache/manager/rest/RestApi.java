@@ -1,6 +1,8 @@
 package dev.dfcache.manager.rest;
 
 import dev.dfcache.manager.db.Database;
+import dev.dfcache.manager.fleet.SchedulerFleet;
+import dev.dfcache.manager.jobs.JobRunner;
 import dev.dfcache.manager.db.UserRepository.User;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -48,7 +50,8 @@ public final class RestApi {
   private final Auth auth;
   private final List<Route> routes = new ArrayList<>();
 
-  public RestApi(Database db, Duration sessionTtl, Materializer mat) {
+  public RestApi(Database db, Duration sessionTtl, SchedulerFleet fleet, JobRunner runner,
+      Materializer mat) {
     this.mat = mat;
     this.auth = new Auth(db);
     UserResource users = new UserResource(db, sessionTtl);
@@ -56,8 +59,11 @@ public final class RestApi {
     ComponentResource components = new ComponentResource(db);
     TokenResource tokens = new TokenResource(db);
     AuditResource audits = new AuditResource(db);
+    TaskResource tasks = new TaskResource(db, fleet);
+    JobResource jobs = new JobResource(db, runner);
 
     route(HttpMethods.POST, "/users/signin", true, true, users::signin);
+    route(HttpMethods.POST, "/users/signout", false, true, users::signout);
     route(HttpMethods.GET, "/users", false, false, users::list);
     route(HttpMethods.POST, "/users", false, false, users::create);
     route(HttpMethods.GET, "/scheduler-clusters", false, false, clusters::list);
@@ -66,6 +72,12 @@ public final class RestApi {
     route(HttpMethods.PATCH, "/scheduler-clusters/" + ID, false, false, clusters::patch);
     route(HttpMethods.GET, "/schedulers", false, false, components::schedulers);
     route(HttpMethods.GET, "/peers", false, false, components::peers);
+    route(HttpMethods.GET, "/peers/" + ID + "/tasks", false, false, tasks::ofPeer);
+    route(HttpMethods.GET, "/tasks", false, false, tasks::list);
+    route(HttpMethods.GET, "/tasks/" + ID, false, false, tasks::get);
+    route(HttpMethods.GET, "/jobs", false, false, jobs::list);
+    route(HttpMethods.POST, "/jobs", false, false, jobs::create);
+    route(HttpMethods.GET, "/jobs/" + ID, false, false, jobs::get);
     route(HttpMethods.GET, "/clusters/" + ID + "/metrics", false, false, components::metrics);
     route(HttpMethods.GET, "/personal-access-tokens", false, true, tokens::list);
     route(HttpMethods.POST, "/personal-access-tokens", false, true, tokens::create);

@@ -53,6 +53,21 @@ final class UserResource {
     });
   }
 
+  /**
+   * POST /api/v1/users/signout: the session token of the request stops working on every
+   * manager at once (a personal access token is revoked on its own page, not here).
+   */
+  CompletionStage<HttpResponse> signout(Call call) {
+    String hash = Auth.tokenHash(call.request()).orElseThrow();
+    return db.query(c -> UserRepository.deleteSession(c, hash)).thenApply(ended -> {
+      if (!ended) {
+        throw ApiError.badRequest("only a sign-in session can be signed out; revoke a "
+            + "personal access token instead");
+      }
+      return Responses.noContent();
+    });
+  }
+
   private record Session(UserRepository.User user, long expiresAt) {}
 
   CompletionStage<HttpResponse> create(Call call) {

@@ -12,6 +12,8 @@ import dev.dfcache.manager.db.Database;
 import dev.dfcache.manager.db.MetricRepository;
 import dev.dfcache.manager.db.Passwords;
 import dev.dfcache.manager.db.UserRepository;
+import dev.dfcache.manager.fleet.SchedulerFleet;
+import dev.dfcache.manager.jobs.JobRunner;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -47,6 +49,7 @@ class RestApiTest {
   private String root;
   private String readonly;
   private long defaultClusterId;
+  private SchedulerFleet fleet;
 
   record Reply(int status, JsonNode body, HttpResponse<String> raw) {
     String message() {
@@ -65,7 +68,11 @@ class RestApiTest {
     db.now(c -> UserRepository.create(c, "viewer", "viewer-password".toCharArray(), "readonly"));
     defaultClusterId = db.now(c -> ClusterRepository.byName(c, "default")).orElseThrow().id();
     system = ActorSystem.create("rest-api-test");
-    RestApi api = new RestApi(db, Duration.ofHours(1), Materializer.matFromSystem(system));
+    // no scheduler runs here: the task views and jobs meet a cluster without one (the
+    // end-to-end tests, ConsoleIT and ManagerIT, have real schedulers)
+    fleet = new SchedulerFleet(db, null);
+    RestApi api = new RestApi(db, Duration.ofHours(1), fleet, new JobRunner(db, fleet),
+        Materializer.matFromSystem(system));
     binding = Http.get(system).newServerAt("127.0.0.1", 0).bind(api::handle)
         .toCompletableFuture().get(20, TimeUnit.SECONDS);
     base = "http://127.0.0.1:" + binding.localAddress().getPort();
@@ -86,6 +93,9 @@ class RestApiTest {
     if (system != null) {
       system.terminate();
       system.getWhenTerminated().toCompletableFuture().get(20, TimeUnit.SECONDS);
+    }
+    if (fleet != null) {
+      fleet.close();
     }
     if (db != null) {
       db.close();
@@ -403,6 +413,24 @@ class RestApiTest {
     assertEquals("active", up.get("state").asText());
     assertTrue(up.get("last_keep_alive_at").asLong() > 0);
     assertEquals("inactive", s.body().get(1).get("state").asText());
+    assertEquals(0, up.get("config_version").asLong(), "no version reported yet");
+
+    // a keep-alive that reports the configuration version it runs with, and when it changed
+    long before = System.currentTimeMillis();
+    db.now(c -> ComponentRepository.renewScheduler(c, "10.1.0.1", 8002, 60_000, 7));
+    JsonNode seven = call("GET", "/api/v1/schedulers?scheduler_cluster_id=" + cluster, root,
+        null).body().get(0);
+    assertEquals(7, seven.get("config_version").asLong());
+    long appliedAt = seven.get("config_applied_at").asLong();
+    assertTrue(appliedAt >= before, seven.toString());
+    Thread.sleep(5);
+    db.now(c -> ComponentRepository.renewScheduler(c, "10.1.0.1", 8002, 60_000, 7));
+    db.now(c -> ComponentRepository.renewScheduler(c, "10.1.0.1", 8002, 60_000, 0));
+    JsonNode same = call("GET", "/api/v1/schedulers?scheduler_cluster_id=" + cluster, root,
+        null).body().get(0);
+    assertEquals(7, same.get("config_version").asLong(), "0 = not reported, kept");
+    assertEquals(appliedAt, same.get("config_applied_at").asLong(), "unchanged version");
+    db.now(c -> ComponentRepository.renewPeer(c, "peer-1", 60_000, 10, 8));
 
     Reply p = call("GET", "/api/v1/peers?scheduler_cluster_id=" + cluster, readonly, null);
     assertEquals(200, p.status());
@@ -413,6 +441,8 @@ class RestApiTest {
     assertEquals(1000, peer.get("cache_capacity").asLong());
     assertEquals(10, peer.get("cache_used").asLong());
     assertEquals("active", peer.get("state").asText());
+    assertEquals(8, peer.get("config_version").asLong());
+    assertTrue(peer.get("config_applied_at").asLong() >= before);
     assertEquals("inactive", p.body().get(1).get("state").asText());
 
     assertTrue(call("GET", "/api/v1/schedulers", root, null).body().size() >= 2);
@@ -422,14 +452,90 @@ class RestApiTest {
   }
 
   @Test
+  void signoutEndsTheSessionOnly() throws Exception {
+    String session = signin("root", ADMIN_PASSWORD);
+    assertEquals(200, call("GET", "/api/v1/peers", session, null).status());
+    assertEquals(204, call("POST", "/api/v1/users/signout", session, null).status());
+    assertUnauthorized(call("GET", "/api/v1/peers", session, null));
+    assertUnauthorized(call("POST", "/api/v1/users/signout", session, null));
+    Reply pat = call("POST", "/api/v1/personal-access-tokens", root, "{\"name\":\"keep\"}");
+    String token = pat.body().get("token").asText();
+    Reply refused = call("POST", "/api/v1/users/signout", token, null);
+    assertEquals(400, refused.status(), refused.body().toString());
+    assertEquals(200, call("GET", "/api/v1/peers", token, null).status(), "token still works");
+    String viewer = signin("viewer", "viewer-password");
+    assertEquals(204, call("POST", "/api/v1/users/signout", viewer, null).status(),
+        "read-only users sign out too");
+  }
+
+  @Test
+  void tasksAndJobsWithoutASchedulerSaySoAndBadJobsWriteNothing() throws Exception {
+    String id = "a".repeat(64);
+    Reply list = call("GET", "/api/v1/tasks", root, null);
+    assertEquals(503, list.status(), list.body().toString());
+    assertTrue(list.message().contains("no active scheduler"), list.message());
+    assertEquals(503, call("GET", "/api/v1/tasks/" + id, readonly, null).status());
+    assertEquals(503, call("GET", "/api/v1/tasks?q=some-cid", root, null).status());
+    assertEquals(400, call("GET", "/api/v1/tasks/not-a-task-id", root, null).status());
+    assertEquals(400, call("GET", "/api/v1/tasks?page_token=x", root, null).status());
+    assertEquals(400, call("GET", "/api/v1/tasks?page_size=0", root, null).status());
+    assertEquals(404, call("GET", "/api/v1/tasks?scheduler_cluster_id=999999", root, null)
+        .status());
+    assertEquals(404, call("GET", "/api/v1/peers/999999/tasks", root, null).status());
+
+    int jobs = call("GET", "/api/v1/jobs", root, null).body().size();
+    int audits = auditCount();
+    for (String bad : new String[] {"{}", "{\"type\":\"preheat\",\"args\":{}}",
+        "{\"type\":\"delete_task\"}", "{\"type\":\"delete_task\",\"args\":{}}",
+        "{\"type\":\"delete_task\",\"args\":{\"task_id\":\"xyz\"}}",
+        "{\"type\":\"delete_task\",\"args\":{\"task_id\":\"" + id + "\",\"cid\":\"c\"}}",
+        "{\"type\":\"delete_task\",\"args\":{\"url\":\"c\"}}",
+        "{\"type\":\"delete_task\",\"args\":{\"cid\":\"c\"},\"scheduler_cluster_id\":0}",
+        "{\"type\":\"delete_task\",\"args\":{\"cid\":\"c\"},\"when\":1}"}) {
+      Reply r = call("POST", "/api/v1/jobs", root, bad);
+      assertEquals(400, r.status(), bad + " -> " + r.body());
+      assertFalse(r.message().isEmpty());
+    }
+    assertEquals(404, call("POST", "/api/v1/jobs", root, "{\"type\":\"delete_task\","
+        + "\"args\":{\"cid\":\"c\"},\"scheduler_cluster_id\":999999}").status());
+    assertEquals(403, call("POST", "/api/v1/jobs", readonly,
+        "{\"type\":\"delete_task\",\"args\":{\"cid\":\"c\"}}").status());
+    assertEquals(jobs, call("GET", "/api/v1/jobs", root, null).body().size(), "nothing written");
+    assertEquals(audits, auditCount());
+
+    // a good job, in a cluster without a scheduler: it fails, saying why
+    Reply created = call("POST", "/api/v1/jobs", root,
+        "{\"type\":\"delete_task\",\"args\":{\"cid\":\"my-cid\",\"tag\":\"t\"}}");
+    assertEquals(201, created.status(), created.body().toString());
+    long jobId = created.body().get("id").asLong();
+    assertEquals("/api/v1/jobs/" + jobId,
+        URI.create(created.raw().headers().firstValue("Location").orElseThrow()).getPath());
+    assertEquals(dev.dfcache.common.TaskIds.taskId(dev.dfcache.common.TaskIds.urlForCid(
+        "my-cid"), dev.dfcache.api.common.UrlMeta.newBuilder().setTag("t").build()),
+        created.body().get("args").get("task_id").asText());
+    JsonNode job = created.body();
+    for (int i = 0; i < 100 && !job.get("state").asText().equals("FAILURE"); i++) {
+      Thread.sleep(50);
+      job = call("GET", "/api/v1/jobs/" + jobId, readonly, null).body();
+    }
+    assertEquals("FAILURE", job.get("state").asText(), job.toString());
+    assertTrue(job.get("progress").asText().contains("no active scheduler"), job.toString());
+    assertEquals("root", job.get("user_name").asText());
+    assertEquals(jobId, call("GET", "/api/v1/jobs", readonly, null).body().get(0).get("id")
+        .asLong(), "newest first");
+    assertEquals(404, call("GET", "/api/v1/jobs/999999", root, null).status());
+    assertEquals(audits + 1, auditCount());
+  }
+
+  @Test
   void metricsOfACluster() throws Exception {
     long cluster = createCluster("{\"name\":\"metered\"}").get("id").asLong();
     long now = System.currentTimeMillis();
     db.now(c -> {
       MetricRepository.add(c, new MetricRepository.Sample(now - 1000, "peer", 7, cluster, 3, 4,
-          500, 600, 1, 700));
+          500, 600, 1, 700, 10, 2000, 2, 30000));
       MetricRepository.add(c, new MetricRepository.Sample(now - 2 * 3_600_000, "scheduler", 2,
-          cluster, 1, 1, 1, 1, 0, 1));
+          cluster, 1, 1, 1, 1, 0, 1, 0, 0, 0, 0));
       return null;
     });
     Reply r = call("GET", "/api/v1/clusters/" + cluster + "/metrics", root, null);
@@ -446,6 +552,10 @@ class RestApiTest {
     assertEquals(600, s.get("bytes_downloaded").asLong());
     assertEquals(1, s.get("pieces_failed").asLong());
     assertEquals(700, s.get("cache_used").asLong());
+    assertEquals(10, s.get("stat_count").asLong());
+    assertEquals(2000, s.get("stat_micros").asLong());
+    assertEquals(2, s.get("export_count").asLong());
+    assertEquals(30000, s.get("export_micros").asLong());
 
     assertEquals(2, call("GET", "/api/v1/clusters/" + cluster + "/metrics?since="
         + (now - 3 * 3_600_000), root, null).body().get("samples").size());
