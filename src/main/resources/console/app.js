@@ -279,15 +279,18 @@
   }
 
   /**
-   * Cluster bytes uploaded and downloaded per second, in BUCKETS buckets over [start, end). The
-   * samples carry counters since each component started: the bytes of one interval are the
-   * difference of two consecutive samples of one component, spread evenly over that interval;
-   * a counter that went down (the component restarted) leaves that interval out. Components add.
+   * Sums of counter increments per bucket, BUCKETS buckets over [start, end), for each field.
+   * The samples carry counters since each component started: the increment of one interval is
+   * the difference of two consecutive samples of one component, spread evenly over that
+   * interval; a counter that went down (the component restarted) leaves that interval out.
+   * Components add.
    */
-  function rateSeries(samples, start, end, n) {
+  function counterSeries(samples, start, end, n, fields) {
     const width = (end - start) / n;
-    const up = new Array(n).fill(0);
-    const down = new Array(n).fill(0);
+    const out = {};
+    for (const f of fields) {
+      out[f] = new Array(n).fill(0);
+    }
     const last = new Map();
     const sorted = [...samples].sort((a, b) => a.at - b.at);
     for (const s of sorted) {
@@ -297,16 +300,37 @@
       if (!prev || s.at <= prev.at) {
         continue;
       }
-      const dUp = s.bytes_uploaded - prev.bytes_uploaded;
-      const dDown = s.bytes_downloaded - prev.bytes_downloaded;
-      if (dUp < 0 || dDown < 0) {
+      const deltas = fields.map((f) => (s[f] || 0) - (prev[f] || 0));
+      if (deltas.some((d) => d < 0)) {
         continue;
       }
-      spread(up, dUp, prev.at, s.at, start, width);
-      spread(down, dDown, prev.at, s.at, start, width);
+      fields.forEach((f, i) => spread(out[f], deltas[i], prev.at, s.at, start, width));
     }
-    const perSecond = (b) => b / (width / 1000);
-    return { start, end, up: up.map(perSecond), down: down.map(perSecond) };
+    return { start, end, width, sums: out };
+  }
+
+  /** Cluster bytes uploaded and downloaded per second. */
+  function rateSeries(samples, start, end, n) {
+    const c = counterSeries(samples, start, end, n, ['bytes_uploaded', 'bytes_downloaded']);
+    const perSecond = (b) => b / (c.width / 1000);
+    return { start, end, up: c.sums.bytes_uploaded.map(perSecond),
+      down: c.sums.bytes_downloaded.map(perSecond) };
+  }
+
+  /**
+   * Mean stat and export latency (ms) per bucket: the time the calls of a bucket took over
+   * their number (null where there was no call), and the pieces that failed per bucket.
+   */
+  function callSeries(samples, start, end, n) {
+    const c = counterSeries(samples, start, end, n, ['stat_count', 'stat_micros',
+      'export_count', 'export_micros', 'pieces_failed']);
+    const mean = (micros, counts) => micros.map((m, i) => counts[i] >= 0.5
+      ? m / counts[i] / 1000 : null);
+    return {
+      stat: mean(c.sums.stat_micros, c.sums.stat_count),
+      export: mean(c.sums.export_micros, c.sums.export_count),
+      failed: c.sums.pieces_failed.map((v) => Math.round(v)),
+    };
   }
 
   function spread(buckets, amount, from, to, start, width) {
@@ -349,25 +373,22 @@
     return 10 * p;
   }
 
-  function rateChart(series, clusterId) {
-    const W = 720, H = 190, L = 80, R = 10, T = 10, B = 24;
-    const n = series.up.length;
-    const peakUp = Math.max(0, ...series.up);
-    const peakDown = Math.max(0, ...series.down);
-    const top = niceCeiling(Math.max(peakUp, peakDown));
+  /**
+   * A line chart over the hour: lines of {values, cls} (null = no point), a y axis from 0 to
+   * a round top, labels by {@code format}. Attributes go on the svg (ids, data-* for tests).
+   */
+  function lineChart(lines, format, top, attrs, width) {
+    const W = width || 720, H = 190, L = 80, R = 10, T = 10, B = 24;
+    const n = lines[0].values.length;
     const x = (i) => L + (i + 0.5) * (W - L - R) / n;
     const y = (v) => T + (H - T - B) * (1 - v / top);
-    const chart = svg('svg', {
-      viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', id: 'rate-chart-' + clusterId,
-      'data-test': 'rate-chart', 'data-peak-upload': Math.round(peakUp),
-      'data-peak-download': Math.round(peakDown),
-      'aria-label': 'bytes uploaded and downloaded per second over the last hour',
-    });
+    const chart = svg('svg', Object.assign({ viewBox: `0 0 ${W} ${H}`, class: 'chart',
+      role: 'img' }, attrs));
     for (const f of [0, 0.5, 1]) {
       const yy = y(top * f);
       chart.append(svg('line', { x1: L, x2: W - R, y1: yy, y2: yy, class: 'axis' }));
       const label = svg('text', { x: L - 6, y: yy + 4, 'text-anchor': 'end' });
-      label.textContent = rate(top * f);
+      label.textContent = format(top * f);
       chart.append(label);
     }
     [[0, '-60 min'], [n / 2, '-30 min'], [n - 0.5, 'now']].forEach(([i, t]) => {
@@ -375,10 +396,42 @@
       label.textContent = t;
       chart.append(label);
     });
-    for (const [values, cls] of [[series.down, 'down'], [series.up, 'up']]) {
-      const points = values.map((v, i) => x(i).toFixed(1) + ',' + y(v).toFixed(1)).join(' ');
-      chart.append(svg('polyline', { points, class: cls, 'data-test': 'rate-' + cls }));
+    for (const { values, cls } of lines) {
+      // a gap where there is no value: one polyline per run of values
+      let run = [];
+      const flush = () => {
+        if (run.length === 1) {
+          const [px, py] = run[0].split(',');
+          chart.append(svg('circle', { cx: px, cy: py, r: 2.5, class: cls + ' dot' }));
+        } else if (run.length > 1) {
+          chart.append(svg('polyline', { points: run.join(' '), class: cls,
+            'data-test': 'line-' + cls }));
+        }
+        run = [];
+      };
+      values.forEach((v, i) => {
+        if (v === null) {
+          flush();
+        } else {
+          run.push(x(i).toFixed(1) + ',' + y(Math.min(v, top)).toFixed(1));
+        }
+      });
+      flush();
     }
+    return chart;
+  }
+
+  const peakOf = (values) => Math.max(0, ...values.filter((v) => v !== null));
+
+  function rateChart(series, clusterId) {
+    const peakUp = peakOf(series.up);
+    const peakDown = peakOf(series.down);
+    const chart = lineChart([{ values: series.down, cls: 'down' }, { values: series.up, cls: 'up' }],
+      rate, niceCeiling(Math.max(peakUp, peakDown)), {
+        id: 'rate-chart-' + clusterId, 'data-test': 'rate-chart',
+        'data-peak-upload': Math.round(peakUp), 'data-peak-download': Math.round(peakDown),
+        'aria-label': 'bytes uploaded and downloaded per second over the last hour',
+      });
     const latest = (values) => values[values.length - 1];
     const legend = el('p', { class: 'legend' },
       el('span', { class: 'swatch up' }), 'uploaded: peak ',
@@ -387,6 +440,45 @@
       el('span', { class: 'swatch down' }), 'downloaded: peak ',
       el('strong', { 'data-test': 'download-peak', text: rate(peakDown) }),
       ', last 30 s ', el('span', { text: rate(latest(series.down)) }));
+    return el('div', { class: 'chart-box' }, chart, legend);
+  }
+
+  function millis(v) {
+    return v >= 100 ? Math.round(v) + ' ms' : v.toFixed(v >= 10 ? 1 : 2) + ' ms';
+  }
+
+  function latencyChart(series, clusterId) {
+    const peakStat = peakOf(series.stat);
+    const peakExport = peakOf(series.export);
+    const chart = lineChart([{ values: series.stat, cls: 'stat' },
+      { values: series.export, cls: 'export' }], millis,
+    niceDecimal(Math.max(1, peakStat, peakExport)), {
+      id: 'latency-chart-' + clusterId, 'data-test': 'latency-chart',
+      'data-peak-stat-us': Math.round(peakStat * 1000),
+      'data-peak-export-us': Math.round(peakExport * 1000),
+      'aria-label': 'mean stat and export latency over the last hour',
+    }, 520);
+    const legend = el('p', { class: 'legend' },
+      el('span', { class: 'swatch stat' }), 'stat: peak ',
+      el('strong', { 'data-test': 'stat-peak',
+        text: series.stat.some((v) => v !== null) ? millis(peakStat) : 'no calls' }), ' \u00a0 ',
+      el('span', { class: 'swatch export' }), 'export (whole call): peak ',
+      el('strong', { 'data-test': 'export-peak',
+        text: series.export.some((v) => v !== null) ? millis(peakExport) : 'no calls' }),
+      el('span', { class: 'hint', text: ' \u00a0 mean per 30 s, as the daemons timed them' }));
+    return el('div', { class: 'chart-box' }, chart, legend);
+  }
+
+  function failedChart(series, clusterId) {
+    const total = series.failed.reduce((a, b) => a + b, 0);
+    const chart = lineChart([{ values: series.failed, cls: 'failed' }], (v) => String(Math.round(v)),
+      niceDecimal(Math.max(2, peakOf(series.failed))), {
+        id: 'failed-chart-' + clusterId, 'data-test': 'failed-chart', 'data-total-failed': total,
+        'aria-label': 'pieces failed per 30 s over the last hour',
+      }, 520);
+    const legend = el('p', { class: 'legend' }, el('span', { class: 'swatch failed' }),
+      'pieces failed (a parent that failed or sent a corrupt piece), per 30 s: ',
+      el('strong', { 'data-test': 'failed-total', text: total + ' in the hour' }));
     return el('div', { class: 'chart-box' }, chart, legend);
   }
 
@@ -459,6 +551,7 @@
     const tasks = latest.reduce((a, s) => a + s.tasks, 0);
     const cacheUsed = latest.reduce((a, s) => a + s.cache_used, 0);
     const series = rateSeries(metrics.samples, end - WINDOW_MS, end, BUCKETS);
+    const calls = callSeries(metrics.samples, end - WINDOW_MS, end, BUCKETS);
     return el('section', { class: 'card', 'data-test': 'cluster', 'data-cluster-id': c.id },
       el('h2', { text: 'Scheduler cluster ' + c.name + (c.is_default ? ' (default)' : '') }),
       el('dl', { class: 'stats' },
@@ -470,7 +563,10 @@
         stat('Cache used', bytes(cacheUsed), 'cache-used', { 'data-bytes': cacheUsed }),
         stat('Config version', c.config_version, 'config-version')),
       el('h2', { text: 'Transfer rate, last hour' }),
-      rateChart(series, c.id));
+      rateChart(series, c.id),
+      el('div', { class: 'charts' },
+        el('div', {}, el('h2', { text: 'Stat and export latency' }), latencyChart(calls, c.id)),
+        el('div', {}, el('h2', { text: 'Pieces failed' }), failedChart(calls, c.id))));
   }
 
   async function clusterNames() {
@@ -513,9 +609,10 @@
         ['State', 'Host', 'Address (gRPC, upload)', 'Cluster', 'IDC / location', 'Version',
           'Last keep-alive', 'Cache used / capacity'],
         rows.map((r) => el('tr', { 'data-test': 'peer-row', 'data-state': r.state,
-          'data-id': r.id },
+          'data-id': r.id, 'data-host-id': r.host_id },
           el('td', {}, stateBadge(r.state)),
-          el('td', { text: r.host_name }),
+          el('td', {}, el('a', { href: '#/peer/' + r.id, 'data-test': 'peer-link',
+            text: r.host_name })),
           el('td', { text: r.ip + ':' + r.port + ', ' + r.upload_port }),
           el('td', { text: names.get(r.scheduler_cluster_id) || r.scheduler_cluster_id }),
           el('td', { text: [r.idc, r.location].filter(Boolean).join(' / ') || '-' }),
@@ -556,7 +653,7 @@
           text: c.name })));
       select.addEventListener('change', () => go('#/config/' + select.value));
       box.replaceChildren(el('label', { for: 'config-cluster', text: 'Scheduler cluster' }),
-        select, configForm(cluster));
+        select, configForm(cluster), componentVersions(cluster, gen));
     });
   }
 
@@ -758,6 +855,298 @@
     });
   }
 
+  // ---- tasks, a task, a peer's tasks, jobs
+
+  let taskCluster = 0; // the cluster the tasks pages look at (0 = the default one)
+  let tagFilter = ''; // the tag of the last search
+
+  function clusterQuery() {
+    return taskCluster ? 'scheduler_cluster_id=' + taskCluster : '';
+  }
+
+  function taskRows(tasks, extra) {
+    return tasks.map((t) => el('tr', { 'data-test': 'task-row', 'data-task-id': t.task_id },
+      el('td', {}, el('a', { href: '#/task/' + t.task_id, 'data-test': 'task-link',
+        text: t.cid || t.task_id.slice(0, 16) + '...' })),
+      el('td', { text: t.tag || '-' }),
+      el('td', { class: 'num', text: bytes(t.content_length) }),
+      el('td', { text: t.state }),
+      el('td', { class: 'num', text: t.peer_count }),
+      el('td', { class: 'num', text: t.replica_count > 0
+        ? t.replicas_held + ' / ' + t.replica_count : '-' }),
+      el('td', { text: t.expires_at ? when(t.expires_at) : 'never' }),
+      extra ? extra(t) : null));
+  }
+
+  const TASK_HEADERS = ['CID', 'Tag', 'Size', 'State', 'Peers', 'Replicas held / wanted',
+    'Expires'];
+
+  function tasksPage(view, arg, gen) {
+    const query = arg ? decodeURIComponent(arg) : '';
+    const search = el('input', { id: 'task-search', name: 'q', value: query,
+      placeholder: 'cid or task id', autocomplete: 'off' });
+    const tag = el('input', { id: 'task-tag', name: 'tag', placeholder: 'tag (optional)' });
+    const form = el('form', { id: 'task-search-form', class: 'card search' },
+      el('label', { for: 'task-search', text: 'Find a task by cid (or part of one) or task id' }),
+      search, ' ', tag, ' ',
+      el('button', { id: 'task-search-submit', type: 'submit', text: 'Search' }),
+      query ? el('a', { href: '#/tasks', class: 'clear', text: 'show all' }) : null);
+    form.addEventListener('submit', (ev) => {
+      ev.preventDefault();
+      const q = search.value.trim();
+      tagFilter = tag.value.trim();
+      go(q ? '#/tasks/' + encodeURIComponent(q) : '#/tasks');
+    });
+    tag.value = tagFilter;
+    const box = el('div', { id: 'tasks' }, el('p', { class: 'empty', text: 'loading...' }));
+    const clusterChoice = el('span', {});
+    view.append(el('h1', { text: 'Tasks' }), form, clusterChoice, box);
+    api('GET', '/api/v1/scheduler-clusters').then((clusters) => {
+      if (clusters.length < 2 || gen !== generation) {
+        return; // one cluster: nothing to choose
+      }
+      const current = taskCluster || (clusters.find((c) => c.is_default) || clusters[0]).id;
+      const select = el('select', { id: 'tasks-cluster' }, clusters.map((c) => el('option',
+        { value: c.id, selected: c.id === current, text: c.name })));
+      select.addEventListener('change', () => {
+        taskCluster = Number(select.value);
+        route();
+      });
+      clusterChoice.replaceChildren(el('label', { for: 'tasks-cluster',
+        text: 'Scheduler cluster' }), select);
+    }).catch(fail);
+    let pageToken = '';
+    const tokens = []; // the tokens of the pages before, for "previous"
+    async function load() {
+      const cq = clusterQuery();
+      const path = query
+        ? '/api/v1/tasks?q=' + encodeURIComponent(query)
+          + (tagFilter ? '&tag=' + encodeURIComponent(tagFilter) : '') + (cq ? '&' + cq : '')
+        : '/api/v1/tasks?page_size=50' + (pageToken ? '&page_token=' + pageToken : '')
+          + (cq ? '&' + cq : '');
+      const r = await api('GET', path);
+      if (gen !== generation) {
+        return;
+      }
+      const nav = [];
+      if (!query && tokens.length > 0) {
+        nav.push(el('button', { type: 'button', class: 'secondary', id: 'tasks-prev',
+          text: 'Previous', onclick: () => { pageToken = tokens.pop(); load().catch(fail); } }));
+      }
+      if (!query && r.next_page_token) {
+        nav.push(el('button', { type: 'button', class: 'secondary', id: 'tasks-next',
+          text: 'Next', onclick: () => { tokens.push(pageToken); pageToken = r.next_page_token;
+            load().catch(fail); } }));
+      }
+      box.replaceChildren(table('tasks-table', TASK_HEADERS, taskRows(r.tasks),
+        query ? 'No task matches "' + query + '".' : 'No peer holds any task.'),
+      query && r.complete === false ? el('p', { class: 'hint',
+        text: 'Only the first tasks of the cluster were searched; give more of the cid.' }) : null,
+      el('p', {}, nav));
+    }
+    every(gen, load);
+  }
+
+  function taskPage(view, arg, gen) {
+    const taskId = arg || '';
+    const box = el('div', { id: 'task' }, el('p', { class: 'empty', text: 'loading...' }));
+    const jobBox = el('div', { id: 'task-job' });
+    view.append(el('h1', {}, 'Task ', el('code', { text: taskId })), box, jobBox);
+    let deleting = false;
+    every(gen, async () => {
+      let t;
+      let peers;
+      try {
+        [t, peers] = await Promise.all([
+          api('GET', '/api/v1/tasks/' + encodeURIComponent(taskId)
+            + (clusterQuery() ? '?' + clusterQuery() : '')),
+          api('GET', '/api/v1/peers')]);
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 404 && gen === generation) {
+          box.replaceChildren(el('p', { class: 'empty', 'data-test': 'task-gone',
+            text: 'No peer holds this task (any more).' }));
+          return;
+        }
+        throw e;
+      }
+      if (gen !== generation) {
+        return;
+      }
+      const peerIds = new Map(peers.map((p) => [p.host_id, p.id]));
+      const holders = table('holders-table', ['Peer', 'Address', 'IDC / location', 'Pieces',
+        'Complete'], t.holders.map((h) => el('tr', { 'data-test': 'holder-row',
+        'data-peer-id': h.peer_id, 'data-done': String(h.done) },
+        el('td', {}, peerIds.has(h.peer_id)
+          ? el('a', { href: '#/peer/' + peerIds.get(h.peer_id), text: h.hostname || h.peer_id })
+          : h.hostname || h.peer_id),
+        el('td', { text: h.ip }),
+        el('td', { text: [h.idc, h.location].filter(Boolean).join(' / ') || '-' }),
+        el('td', { class: 'num', text: h.pieces + ' / ' + t.piece_count }),
+        el('td', { text: h.done ? 'yes' : 'downloading' }))), 'No holder.');
+      const mayWrite = sessionStorage.getItem(ROLE) === 'root';
+      box.replaceChildren(el('section', { class: 'card' },
+        el('dl', { class: 'stats' },
+          stat('CID', t.cid || '-', 'task-cid'),
+          stat('Tag', t.tag || '-', 'task-tag'),
+          stat('Size', bytes(t.content_length), 'task-size', { 'data-bytes': t.content_length }),
+          stat('Pieces', t.piece_count + ' x ' + bytes(t.piece_size || 0), 'task-pieces'),
+          stat('State', t.state, 'task-state'),
+          stat('Holders', t.holders.length, 'task-holders', { 'data-count': t.holders.length }),
+          stat('Replicas held / wanted', t.replica_count > 0
+            ? t.replicas_held + ' / ' + t.replica_count : 'no target', 'task-replicas'),
+          stat('Expires', t.expires_at ? when(t.expires_at) : 'never', 'task-expires')),
+        el('h2', { text: 'Holders' }), holders,
+        mayWrite && !deleting ? deleteControls(t) : null));
+    });
+
+    function deleteControls(t) {
+      const confirm = el('button', { id: 'task-delete-confirm', type: 'button', hidden: true,
+        class: 'danger', text: 'Delete from all ' + t.holders.length + ' holder(s)' });
+      const cancel = el('button', { id: 'task-delete-cancel', type: 'button', hidden: true,
+        class: 'secondary', text: 'Cancel' });
+      const start = el('button', { id: 'task-delete', type: 'button', class: 'danger',
+        text: 'Delete across the network' });
+      start.addEventListener('click', () => {
+        start.hidden = true;
+        confirm.hidden = false;
+        cancel.hidden = false;
+      });
+      cancel.addEventListener('click', () => {
+        start.hidden = false;
+        confirm.hidden = true;
+        cancel.hidden = true;
+      });
+      confirm.addEventListener('click', async () => {
+        confirm.disabled = true;
+        deleting = true;
+        try {
+          const job = await api('POST', '/api/v1/jobs', { type: 'delete_task',
+            args: { task_id: t.task_id },
+            scheduler_cluster_id: taskCluster || undefined });
+          confirm.closest('p').remove();
+          followJob(job, jobBox, gen);
+        } catch (e) {
+          deleting = false;
+          confirm.disabled = false;
+          fail(e);
+        }
+      });
+      return el('p', { class: 'actions' }, start, ' ', confirm, ' ', cancel);
+    }
+  }
+
+  /** Shows a job's state and progress until it ends (polled every second). */
+  function followJob(job, box, gen) {
+    const show = (j) => box.replaceChildren(el('section', { class: 'card' },
+      el('h2', { text: 'Job ' + j.id + ': ' + j.type.replace('_', ' ') }),
+      el('p', { id: 'job-status', 'data-state': j.state, 'data-job-id': j.id,
+        class: j.state === 'SUCCESS' ? 'ok' : j.state === 'FAILURE' ? 'error' : 'running' },
+      el('strong', { text: j.state }), ': ', el('span', { text: j.progress }))));
+    show(job);
+    const poll = async () => {
+      if (gen !== generation) {
+        return;
+      }
+      try {
+        const j = await api('GET', '/api/v1/jobs/' + job.id);
+        show(j);
+        if (j.state === 'SUCCESS' || j.state === 'FAILURE') {
+          return;
+        }
+      } catch (e) {
+        fail(e);
+      }
+      setTimeout(poll, 1000);
+    };
+    setTimeout(poll, 500);
+  }
+
+  function peerPage(view, arg, gen) {
+    const id = Number(arg);
+    const head = el('div', { id: 'peer' }, el('p', { class: 'empty', text: 'loading...' }));
+    const box = el('div', { id: 'peer-tasks' });
+    view.append(el('h1', { text: 'Peer' }), head, el('h2', { text: 'Tasks it holds' }), box);
+    every(gen, async () => {
+      const [peers, held] = await Promise.all([api('GET', '/api/v1/peers'),
+        api('GET', '/api/v1/peers/' + id + '/tasks')]);
+      if (gen !== generation) {
+        return;
+      }
+      const p = peers.find((r) => r.id === id);
+      head.replaceChildren(el('section', { class: 'card' }, el('dl', { class: 'stats' },
+        stat('Host', p.host_name, 'peer-host'),
+        stat('State', p.state, 'peer-state'),
+        stat('Address', p.ip + ':' + p.port, 'peer-address'),
+        stat('Cache used', bytes(p.cache_used) + ' / '
+          + (p.cache_capacity > 0 ? bytes(p.cache_capacity) : 'no quota'), 'peer-cache'),
+        stat('Last keep-alive', ago(p.last_keep_alive_at), 'peer-keepalive'),
+        stat('Host id', p.host_id, 'peer-host-id'))));
+      box.replaceChildren(table('peer-tasks-table', TASK_HEADERS.concat(['Held here']),
+        taskRows(held.tasks, (t) => el('td', { text: t.done ? 'complete'
+          : t.pieces_held + ' / ' + t.piece_count + ' pieces' }))
+          .map((row) => { row.setAttribute('data-test', 'peer-task-row'); return row; }),
+        'This peer holds no task.'),
+      held.complete === false ? el('p', { class: 'hint',
+        text: 'Only the first tasks of the cluster were looked through.' }) : null);
+    });
+  }
+
+  function jobsPage(view, arg, gen) {
+    const box = el('div', { id: 'jobs' });
+    view.append(el('h1', { text: 'Jobs' }),
+      el('p', { class: 'hint', text: 'Work the schedulers carried out for the manager, newest '
+        + 'first. Delete a task from its page.' }), box);
+    every(gen, async () => {
+      const rows = await api('GET', '/api/v1/jobs?limit=100');
+      if (gen !== generation) {
+        return;
+      }
+      box.replaceChildren(table('jobs-table', ['Id', 'Type', 'State', 'Task', 'Progress',
+        'By', 'Started', 'Updated'], rows.map((j) => el('tr', { 'data-test': 'job-row',
+        'data-state': j.state, 'data-id': j.id },
+        el('td', { text: j.id }),
+        el('td', { text: j.type }),
+        el('td', {}, el('span', { class: 'state ' + (j.state === 'SUCCESS' ? 'active'
+          : j.state === 'FAILURE' ? 'inactive' : ''), text: j.state })),
+        el('td', {}, j.args && j.args.task_id ? el('a', { href: '#/task/' + j.args.task_id,
+          text: j.args.cid || j.args.task_id.slice(0, 16) + '...' }) : '-'),
+        el('td', { text: j.progress }),
+        el('td', { text: j.user_name }),
+        timeCell(j.created_at),
+        timeCell(j.updated_at))), 'No job yet.'));
+    });
+  }
+
+  /** The components of a cluster and the configuration version each runs with, refreshed. */
+  function componentVersions(cluster, gen) {
+    const box = el('div', { id: 'config-components' });
+    every(gen, async () => {
+      const [schedulers, peers, c] = await Promise.all([
+        api('GET', '/api/v1/schedulers?scheduler_cluster_id=' + cluster.id),
+        api('GET', '/api/v1/peers?scheduler_cluster_id=' + cluster.id),
+        api('GET', '/api/v1/scheduler-clusters/' + cluster.id)]);
+      if (gen !== generation) {
+        return;
+      }
+      const rows = schedulers.map((r) => ['scheduler', r]).concat(peers.map((r) => ['peer', r]));
+      box.replaceChildren(table('config-components-table', ['Component', 'Host', 'State',
+        'Runs version', 'Picked up'], rows.map(([kind, r]) => el('tr', {
+        'data-test': 'config-component-row', 'data-kind': kind, 'data-id': r.id,
+        'data-version': r.config_version },
+      el('td', { text: kind }),
+      el('td', { text: r.host_name }),
+      el('td', {}, stateBadge(r.state)),
+      el('td', {}, el('span', { class: 'state ' + (r.config_version === c.config_version
+        ? 'active' : 'inactive'), text: r.config_version ? String(r.config_version) : 'not reported' }),
+      r.config_version && r.config_version !== c.config_version ? ' (current: '
+        + c.config_version + ')' : ''),
+      timeCell(r.config_applied_at))), 'No component in this cluster.'));
+    });
+    return el('section', { class: 'card' }, el('h2', { text: 'Who runs which version' }),
+      el('p', { class: 'hint', text: 'Each scheduler and peer says with every keep-alive which '
+        + 'configuration version it runs; "picked up" is when that changed.' }), box);
+  }
+
   function notFoundPage(view) {
     view.append(el('h1', { text: 'No such page' }),
       el('p', {}, el('a', { href: '#/overview', text: 'Back to the overview' })));
@@ -769,6 +1158,10 @@
     schedulers: schedulersPage,
     peers: peersPage,
     config: configPage,
+    tasks: tasksPage,
+    task: taskPage,
+    peer: peerPage,
+    jobs: jobsPage,
     tokens: tokensPage,
     audits: auditsPage,
   };
@@ -777,7 +1170,10 @@
     generation++;
     clearInterval(timer);
     timer = null;
-    const [name, arg] = (location.hash.replace(/^#\/?/, '') || 'overview').split('/');
+    const path = location.hash.replace(/^#\/?/, '') || 'overview';
+    const slash = path.indexOf('/');
+    const name = slash < 0 ? path : path.slice(0, slash);
+    const arg = slash < 0 ? undefined : path.slice(slash + 1);
     if (!sessionStorage.getItem(TOKEN) && name !== 'signin') {
       go('#/signin');
       return;
@@ -786,8 +1182,9 @@
     $('top').hidden = !signedIn;
     $('whoami').textContent = signedIn
       ? sessionStorage.getItem(USER) + ' (' + sessionStorage.getItem(ROLE) + ')' : '';
+    const section = { task: 'tasks', peer: 'peers' }[name] || name;
     for (const a of document.querySelectorAll('#nav a')) {
-      a.classList.toggle('current', a.dataset.page === name);
+      a.classList.toggle('current', a.dataset.page === section);
     }
     const view = $('view');
     view.replaceChildren();
@@ -796,10 +1193,20 @@
   }
 
   function start() {
-    $('signout').addEventListener('click', () => {
-      // the session token stays valid until it expires (the API has no sign-out call yet)
+    $('signout').addEventListener('click', async () => {
+      // the manager ends the session, so the token stops working everywhere; the page signs
+      // out whatever the answer (a manager that is down cannot be asked)
+      const token = sessionStorage.getItem(TOKEN);
       sessionStorage.clear();
-      flash = 'signed out';
+      if (token) {
+        try {
+          await fetch('/api/v1/users/signout', { method: 'POST', cache: 'no-store',
+            headers: { Authorization: 'Bearer ' + token } });
+          flash = 'signed out';
+        } catch (e) {
+          flash = 'signed out here; the manager could not be told (' + e.message + ')';
+        }
+      }
       go('#/signin');
     });
     $('error-close').addEventListener('click', hideBanner);

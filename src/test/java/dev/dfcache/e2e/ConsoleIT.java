@@ -145,6 +145,11 @@ class ConsoleIT {
     new Random(13).nextBytes(data);
     Path src = Files.write(cluster.work().resolve("src"), data);
     ok(cli(d1, "import", "-i", "console-demo", src.toString()));
+    Path kept = Files.write(cluster.work().resolve("kept"), new byte[] {1, 2, 3});
+    ok(cli(d1, "import", "-i", "console-kept", kept.toString()));
+    String keptId = dev.dfcache.common.TaskIds.taskId(
+        dev.dfcache.common.TaskIds.urlForCid("console-kept"),
+        dev.dfcache.api.common.UrlMeta.getDefaultInstance());
     ok(cli(d2, "export", "-i", "console-demo", "-O", cluster.work().resolve("out").toString()));
     long exported = System.nanoTime();
     waitFor(60).until(d -> attr(By.cssSelector("[data-test=rate-chart]"), "data-peak-upload") > 0
@@ -152,7 +157,35 @@ class ConsoleIT {
     System.out.printf("console: the upload rate showed on the chart %.1f s after the export%n",
         (System.nanoTime() - exported) / 1e9);
     wait.until(d -> attr(By.cssSelector("[data-test=tasks]"), null) >= 2);
+    // the export's latency as d2 timed it, on the latency chart
+    waitFor(60).until(d -> attr(By.cssSelector("[data-test=latency-chart]"),
+        "data-peak-export-us") > 0);
+    assertFalse(browser.findElements(By.cssSelector("[data-test=failed-chart]")).isEmpty());
     shot("overview");
+
+    // the task, found by its cid, with both daemons as holders
+    open("tasks");
+    type(By.id("task-search"), "console-demo");
+    browser.findElement(By.id("task-search-submit")).click();
+    WebElement row = wait.until(d -> visible(By.cssSelector("[data-test=task-row]")));
+    String taskId = row.getDomAttribute("data-task-id");
+    assertEquals(1, browser.findElements(By.cssSelector("[data-test=task-row]")).size());
+    shot("tasks");
+    row.findElement(By.cssSelector("[data-test=task-link]")).click();
+    wait.until(d -> "task".equals(d.findElement(By.id("view")).getDomAttribute("data-page")));
+    wait.until(d -> d.findElements(By.cssSelector("[data-test=holder-row][data-done=true]"))
+        .size() == 2);
+    assertEquals(Integer.toString(16 * MIB), browser.findElement(
+        By.cssSelector("[data-test=task-size]")).getDomAttribute("data-bytes"));
+    assertTrue(text(By.cssSelector("[data-test=task-cid]")).equals("console-demo"));
+    shot("task");
+
+    // a holder's page lists the task it holds
+    browser.findElement(By.cssSelector("[data-test=holder-row] a")).click();
+    wait.until(d -> "peer".equals(d.findElement(By.id("view")).getDomAttribute("data-page")));
+    wait.until(d -> d.findElements(By.cssSelector("[data-test=peer-task-row][data-task-id='"
+        + taskId + "']")).size() == 1);
+    shot("peer");
 
     // a configuration change, saved and confirmed with the new version
     open("config");
@@ -162,6 +195,19 @@ class ConsoleIT {
     WebElement saved = wait.until(d -> visible(By.id("config-status")));
     assertTrue(saved.getText().startsWith("Saved: configuration version"), saved.getText());
     long version = Long.parseLong(saved.getDomAttribute("data-version"));
+    // each component says it runs the new version within a keep-alive or two
+    long savedAt = System.nanoTime();
+    waitFor(30).until(d -> {
+      List<WebElement> rows = d.findElements(By.cssSelector("[data-test=config-component-row]"));
+      return rows.size() == 3 && rows.stream().allMatch(r -> Long.toString(version).equals(
+          r.getDomAttribute("data-version")));
+    });
+    System.out.printf("console: all 3 components showed configuration version %d %.1f s after "
+        + "the save%n", version, (System.nanoTime() - savedAt) / 1e9);
+    ((JavascriptExecutor) browser).executeScript(
+        "document.getElementById('config-components').scrollIntoView()");
+    shot("config-versions");
+    ((JavascriptExecutor) browser).executeScript("window.scrollTo(0, 0)");
     JsonNode stored = api.get("/api/v1/scheduler-clusters/" + clusterId).body();
     assertEquals(100 * MIB, stored.get("client_config").get("download_rate_limit").asLong(),
         stored.toString());
@@ -203,12 +249,40 @@ class ConsoleIT {
             "[data-test=audit-row][data-action='personal-access-token.delete']")).isEmpty());
     shot("audits");
 
+    // the task deleted across the network from its page: a job the scheduler carries out
+    browser.get(base + "/#/task/" + taskId);
+    wait.until(d -> visible(By.id("task-delete"))).click();
+    wait.until(d -> visible(By.id("task-delete-confirm"))).click();
+    long deleteClicked = System.nanoTime();
+    WebElement job = waitFor(30).until(d -> {
+      WebElement j = visible(By.id("job-status"));
+      return j != null && List.of("SUCCESS", "FAILURE").contains(j.getDomAttribute("data-state"))
+          ? j : null;
+    });
+    assertEquals("SUCCESS", job.getDomAttribute("data-state"), job.getText());
+    assertTrue(job.getText().contains("deleted from 2 holder(s)"), job.getText());
+    shot("task-deleted");
+    for (Proc d : List.of(d1, d2)) {
+      waitUntilGone(d, "console-demo");
+    }
+    System.out.printf("console: the delete job succeeded and both daemons dropped the task "
+        + "%.1f s after the click%n", (System.nanoTime() - deleteClicked) / 1e9);
+    wait.until(d -> visible(By.cssSelector("[data-test=task-gone]")));
+    open("jobs");
+    wait.until(d -> d.findElements(By.cssSelector("[data-test=job-row][data-state=SUCCESS]"))
+        .size() == 1);
+    shot("jobs");
+
     // a read-only user sees the configuration but no Save
     ManagerApi.Reply viewer = api.call("POST", "/api/v1/users",
         "{\"name\":\"viewer\",\"password\":\"viewer-password\",\"role\":\"readonly\"}");
     assertEquals(201, viewer.status(), viewer.toString());
+    String rootSession = (String) ((JavascriptExecutor) browser).executeScript(
+        "return sessionStorage.getItem('dfcache.token')");
     browser.findElement(By.id("signout")).click();
     wait.until(d -> visible(By.id("signin-form")));
+    assertEquals(401, status(base + "/api/v1/peers", rootSession),
+        "signing out ends the session at the manager");
     signIn("viewer", "viewer-password");
     assertEquals("viewer (readonly)", text(By.id("whoami")));
     open("config");
@@ -218,6 +292,14 @@ class ConsoleIT {
     assertEquals(Integer.toString(100 * MIB), browser.findElement(rateField).getDomProperty(
         "value"));
     shot("config-readonly");
+    // nor a delete control on a task's page
+    browser.get(base + "/#/task/" + keptId);
+    wait.until(d -> d.findElements(By.cssSelector("[data-test=holder-row]")).size() == 1);
+    assertTrue(browser.findElements(By.id("task-delete")).isEmpty(), "no Delete for read-only");
+    ManagerApi.Reply refusedJob = new ManagerApi(port).signIn("viewer", "viewer-password")
+        .call("POST", "/api/v1/jobs", "{\"type\":\"delete_task\",\"args\":{\"task_id\":\""
+            + keptId + "\"}}");
+    assertEquals(403, refusedJob.status(), refusedJob.toString());
 
     // a token the manager no longer accepts: back to sign-in, with the reason
     ((JavascriptExecutor) browser).executeScript(
@@ -246,6 +328,21 @@ class ConsoleIT {
     shot("manager-down");
     System.out.printf("console: ConsoleIT took %.1f s (browser part %.1f s)%n",
         (System.nanoTime() - t0) / 1e9, (System.nanoTime() - browserStarted) / 1e9);
+  }
+
+  /** Waits until the daemon no longer holds the cid (its copy dropped). */
+  static void waitUntilGone(Proc daemon, String cid) throws Exception {
+    long deadline = System.nanoTime() + 20_000_000_000L;
+    while (true) {
+      LocalCluster.CliResult r = cli(daemon, "stat", "-i", cid, "--local");
+      if (r.exit() != 0) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        fail(daemon.name + " still holds " + cid + " 20 s after the delete job");
+      }
+      Thread.sleep(200);
+    }
   }
 
   /** The page and its files come with their types and headers; no other name is served. */

@@ -141,6 +141,34 @@ class ManagerIT {
     ok(cli(d2, "export", "-i", "managed", "-O", work.resolve("out1").toString()));
     assertEquals(EndToEndIT.sha256(src), EndToEndIT.sha256(work.resolve("out1")));
 
+    // the manager's task views ask a scheduler (either node routes to the task's owner), and a
+    // delete_task job has every holder drop its copy
+    JsonNode task = null;
+    for (int i = 0; i < 50; i++) {
+      ManagerApi.Reply found = api.get("/api/v1/tasks?q=managed");
+      assertEquals(200, found.status(), found.toString());
+      task = found.body().get("tasks").get(0);
+      if (task != null && task.get("holders").size() == 2) {
+        break;
+      }
+      Thread.sleep(200);
+    }
+    assertEquals(2, task.get("holders").size(), String.valueOf(task));
+    assertEquals(32 * MIB, task.get("content_length").asLong());
+    Path doomed = Files.writeString(work.resolve("doomed"), "deleted by a job");
+    ok(cli(d1, "import", "-i", "by-job", doomed.toString()));
+    ManagerApi.Reply job = api.call("POST", "/api/v1/jobs",
+        "{\"type\": \"delete_task\", \"args\": {\"cid\": \"by-job\"}}");
+    assertEquals(201, job.status(), job.toString());
+    String state = "";
+    for (int i = 0; i < 100 && !state.equals("SUCCESS") && !state.equals("FAILURE"); i++) {
+      Thread.sleep(200);
+      job = api.get("/api/v1/jobs/" + job.body().get("id").asLong());
+      state = job.body().get("state").asText();
+    }
+    assertEquals("SUCCESS", state, job.toString());
+    ConsoleIT.waitUntilGone(d1, "by-job");
+
     // a daemon killed turns inactive when its lease (10 s) runs out
     long killed = System.nanoTime();
     cluster.kill(daemons.get(2));
