@@ -7,11 +7,13 @@ import dev.dfcache.api.common.UrlMeta;
 import dev.dfcache.api.dfdaemon.DeleteTaskRequest;
 import dev.dfcache.api.dfdaemon.ExportTaskRequest;
 import dev.dfcache.api.dfdaemon.ImportTaskRequest;
+import dev.dfcache.api.local.TaskProgress;
 import dev.dfcache.common.DfException;
 import dev.dfcache.common.TaskIds;
 import dev.dfcache.rpc.DaemonAddress;
 import dev.dfcache.rpc.DaemonRpc;
 import dev.dfcache.rpc.OneShotChannel;
+import dev.dfcache.rpc.StreamingMethod;
 import dev.dfcache.rpc.UnaryMethod;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -59,7 +61,12 @@ import picocli.CommandLine.ScopeType;
         "The daemon is reached on its unix socket: --daemon unix:PATH, else $DFCACHE_DAEMON, "
             + "else " + DfcacheCli.DEFAULT_DAEMON + ". The daemon reads and writes files as you: "
             + "you can import only what you may read and export only where you may write, and "
-            + "the output is yours."})
+            + "the output is yours.",
+        "",
+        "On a terminal, import and export draw a progress bar on stderr (bytes, rate, ETA, the "
+            + "peers the pieces came from); never with --json or -q. DFCACHE_PROGRESS=always "
+            + "or never overrides the terminal check. --json, -q and --daemon go before or "
+            + "after the command."})
 public final class DfcacheCli {
   /**
    * The commands, registered by {@link #commandLine}: only the one being run when it is known.
@@ -86,6 +93,15 @@ public final class DfcacheCli {
           + DEFAULT_DAEMON + "), or HOST:PORT for a daemon with the legacy TCP local API")
   String daemon;
 
+  /** Inherited too: {@code dfcache --json stat ...} and {@code dfcache stat --json ...}. */
+  @Option(names = "--json", scope = ScopeType.INHERIT,
+      description = "print the result as one JSON object (no progress bar)")
+  boolean json;
+
+  @Option(names = {"-q", "--quiet"}, scope = ScopeType.INHERIT,
+      description = "print nothing on success (no progress bar)")
+  boolean quiet;
+
   /** Options every command has. */
   static class Common {
     @CommandLine.ParentCommand
@@ -109,11 +125,15 @@ public final class DfcacheCli {
         description = "give up after this long, e.g. 30s, 5m (0 = no timeout)")
     String timeout;
 
-    @Option(names = "--json", description = "print the result as one JSON object")
-    boolean json;
+    /** --json, wherever it stood. */
+    boolean json() {
+      return parent.json;
+    }
 
-    @Option(names = {"-q", "--quiet"}, description = "print nothing on success")
-    boolean quiet;
+    /** -q/--quiet, wherever it stood. */
+    boolean quiet() {
+      return parent.quiet;
+    }
 
     String url() {
       if (cid == null) {
@@ -151,11 +171,40 @@ public final class DfcacheCli {
       } finally {
         channel.close();
       }
+      return succeeded(verb, started, successText);
+    }
+
+    /**
+     * An import or export: on a terminal (and without --json or -q) through the call that
+     * reports progress, with a bar on stderr; else, or when the daemon does not know that call,
+     * the unary one. Prints the outcome as {@link #run} does; returns the exit code.
+     */
+    <Q extends Message> int transfer(String verb, UnaryMethod<Q, ?> unary,
+        StreamingMethod<Q, TaskProgress> watched, Q request, Duration deadline,
+        String successText) {
+      if (!ProgressCall.wanted(json(), quiet())) {
+        return run(verb, unary, request, deadline, successText);
+      }
+      long started = System.nanoTime();
+      OneShotChannel channel = new OneShotChannel(daemonAddress());
+      boolean done;
+      try {
+        done = ProgressCall.run(channel.channel(), watched, request, deadline, System.err);
+      } catch (RuntimeException e) {
+        return failed(verb, e);
+      } finally {
+        channel.close();
+      }
+      return done ? succeeded(verb, started, successText)
+          : run(verb, unary, request, deadline, successText);
+    }
+
+    private int succeeded(String verb, long started, String successText) {
       long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
-      if (json) {
+      if (json()) {
         System.out.println(Json.object("ok", true, "command", verb, "cid", cid,
             "taskId", TaskIds.taskId(url(), meta()), "ms", ms));
-      } else if (!quiet) {
+      } else if (!quiet()) {
         System.out.println(successText + " (" + ms + " ms)");
       }
       return 0;
@@ -164,7 +213,7 @@ public final class DfcacheCli {
     /** Prints a failed call (as JSON too with --json); returns the exit code, 1. */
     int failed(String verb, RuntimeException e) {
       String text = failureText(e);
-      if (json) {
+      if (json()) {
         System.out.println(Json.object("ok", false, "command", verb, "cid", cid,
             "code", DfException.of(e).code().getNumber(), "error", text));
       }
@@ -217,8 +266,10 @@ public final class DfcacheCli {
   }
 
   @Command(name = "import", mixinStandardHelpOptions = true,
-      description = "Copy a local file into the cache under a cid (and tag), and announce it so "
-          + "that every node can export it. Importing a task that exists is fine.")
+      description = {"Copy a local file into the cache under a cid (and tag), and announce it "
+          + "so that every node can export it. Importing a task that exists is fine.",
+          "On a terminal, a progress bar on stderr shows the copy (DFCACHE_PROGRESS=always|never "
+              + "overrides; none with --json or -q)."})
   static final class Import extends Common implements Callable<Integer> {
     @Option(names = {"-I", "--input"}, paramLabel = "FILE", description = "the file to import")
     Path input;
@@ -265,15 +316,19 @@ public final class DfcacheCli {
           .setPath(abs.toString()).setType(TaskType.DfCache)
           .setTtl(ttl == null ? 0 : Units.parseDuration(ttl).toNanos())
           .setReplicaCount(replicas == null ? 0 : replicas < 1 ? -1 : replicas).build();
-      return run("import", DaemonRpc.IMPORT_TASK, req, callDeadline(), "imported " + cid);
+      return transfer("import", DaemonRpc.IMPORT_TASK, DaemonRpc.IMPORT_TASK_WITH_PROGRESS, req,
+          callDeadline(), "imported " + cid);
     }
   }
 
   @Command(name = "export", mixinStandardHelpOptions = true,
-      description = "Write a task to a file: from the local cache, or downloaded from the peers "
+      description = {"Write a task to a file: from the local cache, or downloaded from the peers "
           + "that hold it. The output must not exist yet; it is written under a temporary name "
           + "and renamed when complete, and it belongs to you (a copy of your own; root gets a "
-          + "read-only hard link to the cache when possible).")
+          + "read-only hard link to the cache when possible).",
+          "On a terminal, a progress bar on stderr shows bytes done, rate, ETA and how many "
+              + "peers the pieces came from (DFCACHE_PROGRESS=always|never overrides; none "
+              + "with --json or -q)."})
   static final class Export extends Common implements Callable<Integer> {
     @Option(names = {"-O", "--output"}, paramLabel = "FILE", description = "where to write it")
     Path output;
@@ -302,8 +357,8 @@ public final class DfcacheCli {
           .setTimeout(timeoutDuration().toNanos())
           .setLimit(Units.parseBytes(limit))
           .build();
-      return run("export", DaemonRpc.EXPORT_TASK, req, callDeadline(),
-          "exported " + cid + " to " + abs);
+      return transfer("export", DaemonRpc.EXPORT_TASK, DaemonRpc.EXPORT_TASK_WITH_PROGRESS, req,
+          callDeadline(), "exported " + cid + " to " + abs);
     }
   }
 

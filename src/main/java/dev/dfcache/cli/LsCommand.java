@@ -62,7 +62,7 @@ final class LsCommand extends DfcacheCli.Common implements Callable<Integer> {
         return printLocal(list);
       }
       total += list.getClusterTasksCount();
-      if (json) {
+      if (json()) {
         for (TaskSummary t : list.getClusterTasksList()) {
           jsonTasks.append(jsonTasks.length() == 0 ? "" : ",")
               .append(StatCommand.networkJson(t).json());
@@ -76,10 +76,10 @@ final class LsCommand extends DfcacheCli.Common implements Callable<Integer> {
         break;
       }
     }
-    if (json) {
+    if (json()) {
       System.out.println(Json.object("ok", true, "command", "ls", "cluster", true,
           "tasks", new Json.Raw("[" + jsonTasks + "]"), "nextPageToken", token));
-    } else if (!quiet) {
+    } else if (!quiet()) {
       System.out.println(total + " task" + (total == 1 ? "" : "s")
           + (token.isEmpty() ? "" : "; next page: --page-token " + token));
     }
@@ -88,7 +88,7 @@ final class LsCommand extends DfcacheCli.Common implements Callable<Integer> {
 
   private int printLocal(TaskList list) {
     long now = System.currentTimeMillis();
-    if (json) {
+    if (json()) {
       System.out.println(Json.object("ok", true, "command", "ls", "tasks",
           Json.array(list.getTasksList().stream().map(t -> Json.object("cid", t.getCid(),
               "tag", t.getTag(), "taskId", t.getTaskId(), "bytes", t.getContentLength(),
@@ -105,7 +105,7 @@ final class LsCommand extends DfcacheCli.Common implements Callable<Integer> {
           ttlLeft(t.getExpiresAt(), now),
           t.getReplicaCount() == 0 ? "-" : Integer.toString(t.getReplicaCount()));
     }
-    if (!quiet) {
+    if (!quiet()) {
       System.out.println(list.getTasksCount() + " task" + (list.getTasksCount() == 1 ? "" : "s"));
     }
     return 0;

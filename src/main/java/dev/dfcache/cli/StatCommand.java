@@ -46,13 +46,13 @@ final class StatCommand extends DfcacheCli.Common implements Callable<Integer> {
       channel.close();
     }
     long ms = (System.nanoTime() - started) / 1_000_000;
-    if (json) {
+    if (json()) {
       System.out.println(Json.object("ok", true, "command", "stat", "cid", cid,
           "taskId", status.getTaskId(), "ms", ms,
           "local", status.hasLocal() ? localJson(status.getLocal()) : new Json.Raw("null"),
           "network", status.hasNetwork() ? networkJson(status.getNetwork())
               : new Json.Raw("null")));
-    } else if (!quiet) {
+    } else if (!quiet()) {
       System.out.println(cid + " is available (" + ms + " ms)");
       long now = System.currentTimeMillis();
       if (status.hasLocal()) {

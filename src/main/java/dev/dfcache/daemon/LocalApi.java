@@ -19,6 +19,7 @@ import dev.dfcache.api.peer.TaskSummary;
 import dev.dfcache.common.ContentDigest;
 import dev.dfcache.common.DfException;
 import dev.dfcache.common.TaskIds;
+import dev.dfcache.common.TransferProgress;
 import dev.dfcache.storage.StoredTask;
 import dev.dfcache.storage.TaskMeta;
 import dev.dfcache.storage.TaskOrigin;
@@ -93,6 +94,12 @@ public final class LocalApi {
   }
 
   public CompletionStage<Empty> importTask(ImportTaskRequest in, Access access) {
+    return importTask(in, access, TransferProgress.NONE);
+  }
+
+  /** ImportTask, its copy and hashing counted in {@code progress} as they go. */
+  public CompletionStage<Empty> importTask(ImportTaskRequest in, Access access,
+      TransferProgress progress) {
     String taskId = TaskIds.validatedTaskId(in.getUrl(), in.getUrlMeta());
     Optional<ContentDigest> expected = expectedDigest(in.getUrl(), in.getUrlMeta());
     Duration ttl = checkedTtl(in.getTtl(), env.tunables().defaultTtl());
@@ -106,7 +113,7 @@ public final class LocalApi {
     return CompletableFuture.supplyAsync(() -> {
           try (FileChannel source =
                    CallerFiles.openForReading(access.caller(), in.getPath(), access.imports())) {
-            return env.store().importFile(origin, source, in.getPath(), expected);
+            return env.store().importFile(origin, source, in.getPath(), expected, progress);
           } catch (IOException e) {
             throw DfException.badRequest("cannot read " + in.getPath() + ": " + e.getMessage());
           }
@@ -125,10 +132,21 @@ public final class LocalApi {
   }
 
   public CompletionStage<Empty> exportTask(ExportTaskRequest in, Access access) {
-    return env.metrics().localCalls.time("export", () -> exportUntimed(in, access));
+    return exportTask(in, access, TransferProgress.NONE);
   }
 
-  private CompletionStage<Empty> exportUntimed(ExportTaskRequest in, Access access) {
+  /**
+   * ExportTask, counted in {@code progress}: the pieces of a download as they are verified and
+   * written (with the parents they came from), or the copy of a task held here. Timed for the
+   * latency charts, from the call to its answer.
+   */
+  public CompletionStage<Empty> exportTask(ExportTaskRequest in, Access access,
+      TransferProgress progress) {
+    return env.metrics().localCalls.time("export", () -> exportUntimed(in, access, progress));
+  }
+
+  private CompletionStage<Empty> exportUntimed(ExportTaskRequest in, Access access,
+      TransferProgress progress) {
     String taskId = TaskIds.validatedTaskId(in.getUrl(), in.getUrlMeta());
     Duration timeout = checkedTimeout(in.getTimeout());
     double limit = in.getLimit();
@@ -147,7 +165,8 @@ public final class LocalApi {
     CompletableFuture<Empty> exported = CompletableFuture
         // fail fast, before any download, when the output could not be written anyway
         .runAsync(() -> probeOutput(in.getOutput(), access), env.blocking())
-        .thenCompose(x -> exportRetrying(in, origin, limit, access, abandoned, EXPORT_ATTEMPTS));
+        .thenCompose(x -> exportRetrying(in, origin, limit, access, abandoned, EXPORT_ATTEMPTS,
+            progress));
     return timeout.isZero() ? exported
         : exported.orTimeout(timeout.toNanos(), TimeUnit.NANOSECONDS).exceptionally(t -> {
           if (t instanceof TimeoutException || t.getCause() instanceof TimeoutException) {
@@ -169,11 +188,13 @@ public final class LocalApi {
 
   /** An export whose task was deleted (or evicted) here between lookup and link gets it again. */
   private CompletionStage<Empty> exportRetrying(ExportTaskRequest in, TaskOrigin origin,
-      double limit, Access access, AtomicBoolean abandoned, int left) {
-    return exportOnce(in, origin, limit, access, abandoned).handle((ok, t) -> {
+      double limit, Access access, AtomicBoolean abandoned, int left,
+      TransferProgress progress) {
+    return exportOnce(in, origin, limit, access, abandoned, progress).handle((ok, t) -> {
       Throwable cause = t instanceof CompletionException ? t.getCause() : t;
       if (cause instanceof TaskVanishedException vanished) {
-        return left > 1 ? exportRetrying(in, origin, limit, access, abandoned, left - 1)
+        return left > 1
+            ? exportRetrying(in, origin, limit, access, abandoned, left - 1, progress)
             : CompletableFuture.<Empty>failedFuture(DfException.notFound(vanished.getMessage()));
       }
       return t == null ? CompletableFuture.completedFuture(ok)
@@ -183,14 +204,17 @@ public final class LocalApi {
 
   /** Finds the task (here, or downloaded from peers) and links or copies it to the output. */
   private CompletionStage<Empty> exportOnce(ExportTaskRequest in, TaskOrigin origin,
-      double limit, Access access, AtomicBoolean abandoned) {
-    CompletionStage<StoredTask> task = env.store().get(origin.taskId())
+      double limit, Access access, AtomicBoolean abandoned, TransferProgress progress) {
+    Optional<StoredTask> here = env.store().get(origin.taskId());
+    // a download counts its pieces; only a task held here counts the copy to the output
+    TransferProgress copying = here.isPresent() ? progress : TransferProgress.NONE;
+    CompletionStage<StoredTask> task = here
         .<CompletionStage<StoredTask>>map(CompletableFuture::completedFuture)
         .orElseGet(() -> {
           if (in.getLocalOnly()) {
             throw notFound(in.getUrl(), "locally");
           }
-          return download(origin, limit).exceptionally(t -> {
+          return download(origin, limit, progress).exceptionally(t -> {
             DfException e = DfException.of(t);
             throw e.code() == Code.PeerTaskNotFound ? notFound(in.getUrl(), "on any peer") : e;
           });
@@ -201,15 +225,16 @@ public final class LocalApi {
       }
       try (ExportTarget target =
                CallerFiles.createOutput(access.caller(), in.getOutput(), access.exports())) {
-        env.store().exportTo(t, target, access.caller().isRoot());
+        env.store().exportTo(t, target, access.caller().isRoot(), copying);
       }
       return EMPTY;
     }, env.blocking());
   }
 
-  private CompletionStage<StoredTask> download(TaskOrigin origin, double limit) {
+  private CompletionStage<StoredTask> download(TaskOrigin origin, double limit,
+      TransferProgress progress) {
     return AskPattern.<PeerTaskManager.Command, PeerTaskManager.Result>ask(downloads,
-            replyTo -> new PeerTaskManager.Download(origin, limit, replyTo),
+            replyTo -> new PeerTaskManager.Download(origin, limit, progress, replyTo),
             Duration.ofDays(1), env.system().scheduler())
         .thenApply(result -> {
           if (result.failure() != null) {

@@ -36,7 +36,7 @@ final class PeerDaemonService implements PeerDaemon {
                 in.getUrl(), in.getUrlMeta().getTag(), in.getUrlMeta().getApplication(),
                 dev.dfcache.api.common.TaskType.DfCache_VALUE)
                 .withLifetime(0, Math.max(0, in.getReplicaCount())), 0,
-            env.system().ignoreRef()));
+            dev.dfcache.common.TransferProgress.NONE, env.system().ignoreRef()));
       }
       return java.util.concurrent.CompletableFuture.completedFuture(Empty.getDefaultInstance());
     });

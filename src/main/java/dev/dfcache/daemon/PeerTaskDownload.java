@@ -11,6 +11,7 @@ import dev.dfcache.common.DfException;
 import dev.dfcache.common.Digests;
 import dev.dfcache.common.HostPort;
 import dev.dfcache.common.PieceLayout;
+import dev.dfcache.common.TransferProgress;
 import dev.dfcache.storage.PartialTask;
 import dev.dfcache.storage.StoredTask;
 import dev.dfcache.storage.TaskMeta;
@@ -42,14 +43,17 @@ final class PeerTaskDownload {
   private final TaskOrigin origin;
   private final String taskId;
   private final double limitBytesPerSecond;
+  private final TransferProgress progress;
   private volatile PartialTask partial;
   private volatile SwarmDownload swarm;
 
-  PeerTaskDownload(DaemonEnv env, TaskOrigin origin, double limitBytesPerSecond) {
+  PeerTaskDownload(DaemonEnv env, TaskOrigin origin, double limitBytesPerSecond,
+      TransferProgress progress) {
     this.env = env;
     this.origin = origin;
     this.taskId = origin.taskId();
     this.limitBytesPerSecond = limitBytesPerSecond;
+    this.progress = progress;
   }
 
   CompletionStage<StoredTask> run() {
@@ -170,7 +174,7 @@ final class PeerTaskDownload {
   }
 
   private CompletionStage<PartialTask> swarmDownload(TaskDescription task) {
-    SwarmDownload s = new SwarmDownload(env, origin, task, limitBytesPerSecond);
+    SwarmDownload s = new SwarmDownload(env, origin, task, limitBytesPerSecond, progress);
     swarm = s;
     return s.run().whenComplete((p, t) -> {
       PartialTask begun = s.partial();
@@ -195,6 +199,7 @@ final class PeerTaskDownload {
     }
     PartialTask.IncomingPiece incoming =
         PartialTask.IncomingPiece.expecting(0, task.getContentLength());
+    progress.total(task.getContentLength());
     return new PieceFetcher(env, taskId)
         .fetch(address, single.getDstPid(), 0, incoming, () -> false)
         .thenApplyAsync(arrived -> {
@@ -213,6 +218,7 @@ final class PeerTaskDownload {
           }
           env.metrics().downloadedBytes.inc(incoming.size());
           env.metrics().pieces.labelValues("ok").inc();
+          progress.addFrom(single.getDstPid(), incoming.size());
           return p;
         }, env.blocking())
         .whenComplete((p, t) -> {

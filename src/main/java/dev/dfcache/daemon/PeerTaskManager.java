@@ -1,6 +1,7 @@
 package dev.dfcache.daemon;
 
 import dev.dfcache.common.DfException;
+import dev.dfcache.common.TransferProgress;
 import dev.dfcache.storage.StoredTask;
 import dev.dfcache.storage.TaskOrigin;
 import java.util.ArrayList;
@@ -16,15 +17,19 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 
 /**
  * The downloads this daemon runs, one per task: concurrent exports of a task that is not here yet
- * share a single download and all hear when it ends.
+ * share a single download and all hear when it ends; those that watch its progress all watch
+ * the one download's.
  */
 public final class PeerTaskManager extends AbstractBehavior<PeerTaskManager.Command> {
 
   public sealed interface Command {}
 
-  /** Download a task unless it is downloading already; {@code limit} is bytes/s, 0 = none. */
-  public record Download(TaskOrigin origin, double limit, ActorRef<Result> replyTo)
-      implements Command {}
+  /**
+   * Download a task unless it is downloading already; {@code limit} is bytes/s, 0 = none.
+   * {@code progress} is made to follow the download's ({@link TransferProgress#NONE} if unwatched).
+   */
+  public record Download(TaskOrigin origin, double limit, TransferProgress progress,
+      ActorRef<Result> replyTo) implements Command {}
 
   private record Finished(String taskId, StoredTask task, Throwable failure) implements Command {}
 
@@ -33,6 +38,8 @@ public final class PeerTaskManager extends AbstractBehavior<PeerTaskManager.Comm
 
   private final DaemonEnv env;
   private final Map<String, List<ActorRef<Result>>> waiting = new HashMap<>();
+  /** The running downloads' progress, for exports that join one. */
+  private final Map<String, TransferProgress> progress = new HashMap<>();
 
   static Behavior<Command> create(DaemonEnv env) {
     return Behaviors.setup(ctx -> new PeerTaskManager(ctx, env));
@@ -56,13 +63,17 @@ public final class PeerTaskManager extends AbstractBehavior<PeerTaskManager.Comm
     List<ActorRef<Result>> waiters = waiting.get(taskId);
     if (waiters != null) {
       waiters.add(d.replyTo());
+      d.progress().follow(progress.get(taskId));
       return this;
     }
     waiters = new ArrayList<>();
     waiters.add(d.replyTo());
     waiting.put(taskId, waiters);
+    TransferProgress counted = new TransferProgress();
+    progress.put(taskId, counted);
+    d.progress().follow(counted);
     getContext().getLog().info("downloading task {} from peers", taskId);
-    getContext().pipeToSelf(new PeerTaskDownload(env, d.origin(), d.limit()).run(),
+    getContext().pipeToSelf(new PeerTaskDownload(env, d.origin(), d.limit(), counted).run(),
         (task, failure) -> new Finished(taskId, task, failure));
     return this;
   }
@@ -73,6 +84,7 @@ public final class PeerTaskManager extends AbstractBehavior<PeerTaskManager.Comm
       getContext().getLog().warn("download of task {} failed: {}", f.taskId(),
           result.failure().getMessage());
     }
+    progress.remove(f.taskId());
     for (ActorRef<Result> waiter : waiting.remove(f.taskId())) {
       waiter.tell(result);
     }

@@ -9,6 +9,7 @@ import dev.dfcache.common.CorruptPieceException;
 import dev.dfcache.common.DfException;
 import dev.dfcache.common.HostPort;
 import dev.dfcache.common.PieceLayout;
+import dev.dfcache.common.TransferProgress;
 import dev.dfcache.storage.PartialTask;
 import dev.dfcache.storage.TaskMeta;
 import dev.dfcache.storage.TaskOrigin;
@@ -56,6 +57,7 @@ final class SwarmDownload implements ParentLink.Owner, ReportStream.Owner {
   private final TaskDescription task;
   private final PieceLayout layout;
   private final TokenBucket exportLimit;
+  private final TransferProgress progress;
   private final PieceFetcher fetcher;
   private final PiecePicker picker;
   private final ReportStream reports;
@@ -104,7 +106,7 @@ final class SwarmDownload implements ParentLink.Owner, ReportStream.Owner {
   }
 
   SwarmDownload(DaemonEnv env, TaskOrigin origin, TaskDescription task,
-      double limitBytesPerSecond) {
+      double limitBytesPerSecond, TransferProgress progress) {
     this.env = env;
     this.origin = origin;
     this.taskId = origin.taskId();
@@ -113,6 +115,8 @@ final class SwarmDownload implements ParentLink.Owner, ReportStream.Owner {
     // Starts empty and holds one piece at most: S bytes never take less than S/limit.
     this.exportLimit = limitBytesPerSecond > 0
         ? TokenBucket.startingEmpty(limitBytesPerSecond, layout.pieceSize()) : null;
+    this.progress = progress;
+    progress.total(task.getContentLength());
     this.fetcher = new PieceFetcher(env, taskId);
     this.picker = new PiecePicker(layout.pieceCount(), env.settings().requestsPerParent(),
         RANDOM_FIRST, new Random());
@@ -322,14 +326,15 @@ final class SwarmDownload implements ParentLink.Owner, ReportStream.Owner {
           PartialTask.IncomingPiece incoming = task.receive(r.piece);
           return fetcher.fetch(r.address, r.parent, layout.offsetOf(r.piece), incoming,
                   () -> r.cancelled || result.isDone())
-              .thenApplyAsync(arrived -> arrived && commit(task, incoming), env.blocking());
+              .thenApplyAsync(arrived -> arrived && commit(task, incoming, r.parent),
+                  env.blocking());
         })
         .whenComplete((committed, failure) -> finished(r, Boolean.TRUE.equals(committed),
             failure));
   }
 
   /** Verifies and writes a piece unless another request brought it first. Blocking. */
-  private boolean commit(PartialTask task, PartialTask.IncomingPiece incoming) {
+  private boolean commit(PartialTask task, PartialTask.IncomingPiece incoming, String parent) {
     if (task.hasPiece(incoming.piece())) {
       return false; // an endgame twin won
     }
@@ -340,6 +345,7 @@ final class SwarmDownload implements ParentLink.Owner, ReportStream.Owner {
     }
     env.metrics().downloadedBytes.inc(incoming.size());
     env.metrics().pieces.labelValues("ok").inc();
+    progress.addFrom(parent, incoming.size());
     return true;
   }
 

@@ -4,9 +4,12 @@ import com.google.protobuf.Empty;
 import dev.dfcache.access.Caller;
 import dev.dfcache.common.DfException;
 import dev.dfcache.common.GrpcErrors;
+import dev.dfcache.common.TransferProgress;
+import dev.dfcache.api.local.TaskProgress;
 import dev.dfcache.daemon.LocalApi;
 import dev.dfcache.rpc.DaemonRpc;
 import dev.dfcache.rpc.RawBytes;
+import dev.dfcache.rpc.StreamingMethod;
 import dev.dfcache.rpc.UnaryMethod;
 import io.grpc.Context;
 import io.grpc.Contexts;
@@ -46,6 +49,8 @@ import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiFunction;
 import org.slf4j.Logger;
@@ -60,6 +65,8 @@ import org.slf4j.LoggerFactory;
 public final class LocalSocketServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(LocalSocketServer.class);
   private static final Context.Key<Caller> CALLER = Context.key("dfcache.caller");
+  /** How often a ...WithProgress call may tell how far it got: a terminal redraws that often. */
+  static final long PROGRESS_EVERY_MILLIS = 200;
 
   /** Where and how the socket is made. */
   public record Settings(Path socket, String mode, String group) {}
@@ -95,7 +102,8 @@ public final class LocalSocketServer implements AutoCloseable {
         .workerEventLoopGroup(loops)
         .protocolNegotiator(new PeerCredentialsNegotiator())
         .addService(ServerInterceptors.intercept(service(api, access), new CallerInterceptor()))
-        .addService(ServerInterceptors.intercept(ownService(api), new CallerInterceptor()))
+        .addService(ServerInterceptors.intercept(ownService(api, access, loops),
+            new CallerInterceptor()))
         .build()
         .start();
     try {
@@ -122,13 +130,24 @@ public final class LocalSocketServer implements AutoCloseable {
     return new LocalSocketServer(server, loops, socket);
   }
 
-  /** dfcache's own local methods. */
-  private static ServerServiceDefinition ownService(LocalApi api) {
+  /**
+   * dfcache's own local methods. The ...WithProgress ones are the unary ExportTask and
+   * ImportTask, for the same caller, with a progress counter to watch.
+   */
+  private static ServerServiceDefinition ownService(LocalApi api,
+      java.util.function.Function<Caller, LocalApi.Access> access,
+      ScheduledExecutorService ticker) {
     return ServerServiceDefinition.builder("dfcache.LocalDaemon")
         .addMethod(method(DaemonRpc.LIST_TASKS,
             dev.dfcache.api.local.ListTasksRequest.parser(), (q, c) -> api.listTasks(q)))
         .addMethod(method(DaemonRpc.DESCRIBE_TASK, StatTaskRequest.parser(),
             (q, c) -> api.describeTask(q)))
+        .addMethod(progressMethod(DaemonRpc.EXPORT_TASK_WITH_PROGRESS,
+            ExportTaskRequest.parser(),
+            (q, c, progress) -> api.exportTask(q, access.apply(c), progress), ticker))
+        .addMethod(progressMethod(DaemonRpc.IMPORT_TASK_WITH_PROGRESS,
+            ImportTaskRequest.parser(),
+            (q, c, progress) -> api.importTask(q, access.apply(c), progress), ticker))
         .build();
   }
 
@@ -164,26 +183,45 @@ public final class LocalSocketServer implements AutoCloseable {
     return ServerMethodDefinition.create(descriptor, handler);
   }
 
-  /** One call: the request bytes, then the method's answer or its coded error. */
-  private static final class UnaryListener<Q extends Message, R extends Message>
+  /** A transfer whose progress a call watches: the unary call's method, given a counter. */
+  interface WatchedTransfer<Q> {
+    CompletionStage<?> start(Q request, Caller caller, TransferProgress progress);
+  }
+
+  /**
+   * One server-streaming ...WithProgress method: a request like the unary call's, answered with
+   * TaskProgress messages while the transfer runs, a finished one, and the unary call's error on
+   * failure.
+   */
+  private static <Q extends Message> ServerMethodDefinition<byte[], TaskProgress> progressMethod(
+      StreamingMethod<Q, TaskProgress> rpc, Parser<Q> parser, WatchedTransfer<Q> transfer,
+      ScheduledExecutorService ticker) {
+    MethodDescriptor<byte[], TaskProgress> descriptor = rpc.descriptor().toBuilder(
+        RawBytes.MARSHALLER, rpc.descriptor().getResponseMarshaller()).build();
+    ServerCallHandler<byte[], TaskProgress> handler = (serverCall, headers) -> {
+      serverCall.request(2);
+      return new ProgressListener<>(serverCall, parser, transfer, ticker);
+    };
+    return ServerMethodDefinition.create(descriptor, handler);
+  }
+
+  /** A call with one request: its bytes, parsed when the client half-closes, then started. */
+  private abstract static class OneRequestListener<Q extends Message, R extends Message>
       extends ServerCall.Listener<byte[]> {
-    private final ServerCall<byte[], R> serverCall;
+    final ServerCall<byte[], R> serverCall;
+    final Caller caller = CALLER.get();
     private final Parser<Q> parser;
-    private final BiFunction<Q, Caller, CompletionStage<R>> method;
-    private final Caller caller = CALLER.get();
     private byte[] bytes;
 
-    UnaryListener(ServerCall<byte[], R> serverCall, Parser<Q> parser,
-        BiFunction<Q, Caller, CompletionStage<R>> method) {
+    OneRequestListener(ServerCall<byte[], R> serverCall, Parser<Q> parser) {
       this.serverCall = serverCall;
       this.parser = parser;
-      this.method = method;
     }
 
     @Override
     public void onMessage(byte[] message) {
       if (bytes != null) {
-        fail(serverCall, DfException.badRequest("a unary call got a second request"));
+        fail(serverCall, DfException.badRequest("a call of one request got a second one"));
       }
       bytes = message;
     }
@@ -194,7 +232,6 @@ public final class LocalSocketServer implements AutoCloseable {
         fail(serverCall, DfException.badRequest("no request message"));
         return;
       }
-      CompletionStage<R> result;
       try {
         Q request;
         try {
@@ -202,12 +239,30 @@ public final class LocalSocketServer implements AutoCloseable {
         } catch (InvalidProtocolBufferException e) {
           throw DfException.badRequest("malformed request: " + e.getMessage());
         }
-        result = method.apply(request, caller);
+        start(request);
       } catch (RuntimeException e) {
         fail(serverCall, e);
-        return;
       }
-      result.whenComplete((value, failure) -> {
+    }
+
+    /** Runs the method; a RuntimeException it throws is the call's error. */
+    abstract void start(Q request);
+  }
+
+  /** One unary call: the request bytes, then the method's answer or its coded error. */
+  private static final class UnaryListener<Q extends Message, R extends Message>
+      extends OneRequestListener<Q, R> {
+    private final BiFunction<Q, Caller, CompletionStage<R>> method;
+
+    UnaryListener(ServerCall<byte[], R> serverCall, Parser<Q> parser,
+        BiFunction<Q, Caller, CompletionStage<R>> method) {
+      super(serverCall, parser);
+      this.method = method;
+    }
+
+    @Override
+    void start(Q request) {
+      method.apply(request, caller).whenComplete((value, failure) -> {
         if (failure != null) {
           fail(serverCall, failure);
         } else {
@@ -218,6 +273,95 @@ public final class LocalSocketServer implements AutoCloseable {
           }
         }
       });
+    }
+  }
+
+  /**
+   * One ...WithProgress call: the transfer's counters sent every {@link #PROGRESS_EVERY_MILLIS}
+   * when they moved, then the last ones with finished set, or the transfer's error. A client that
+   * reads slowly misses updates rather than queueing them; one that goes away stops the ticker
+   * (the transfer itself goes on, as a unary call's does).
+   */
+  private static final class ProgressListener<Q extends Message>
+      extends OneRequestListener<Q, TaskProgress> {
+    private final WatchedTransfer<Q> transfer;
+    private final ScheduledExecutorService ticker;
+    private final TransferProgress progress = new TransferProgress();
+    private volatile ScheduledFuture<?> tick;
+    /** Guarded by serverCall's monitor, as every use of the call here. */
+    private boolean headersSent;
+    private boolean closed;
+    private TransferProgress.Snapshot lastSent;
+
+    ProgressListener(ServerCall<byte[], TaskProgress> serverCall, Parser<Q> parser,
+        WatchedTransfer<Q> transfer, ScheduledExecutorService ticker) {
+      super(serverCall, parser);
+      this.transfer = transfer;
+      this.ticker = ticker;
+    }
+
+    @Override
+    void start(Q request) {
+      // ticking before the transfer starts: one that ends at once still stops the ticker
+      tick = ticker.scheduleAtFixedRate(() -> send(false), PROGRESS_EVERY_MILLIS,
+          PROGRESS_EVERY_MILLIS, TimeUnit.MILLISECONDS);
+      CompletionStage<?> result;
+      try {
+        result = transfer.start(request, caller, progress);
+      } catch (RuntimeException e) {
+        stopTicking();
+        throw e;
+      }
+      result.whenComplete((ok, failure) -> {
+        stopTicking();
+        if (failure != null) {
+          synchronized (serverCall) {
+            closed = true;
+          }
+          fail(serverCall, failure);
+        } else {
+          send(true);
+        }
+      });
+    }
+
+    private void send(boolean finished) {
+      TransferProgress.Snapshot now = progress.snapshot();
+      synchronized (serverCall) {
+        if (closed || (!finished && (now.equals(lastSent) || !serverCall.isReady()))) {
+          return;
+        }
+        try {
+          if (!headersSent) {
+            serverCall.sendHeaders(new Metadata());
+            headersSent = true;
+          }
+          serverCall.sendMessage(TaskProgress.newBuilder().setDoneBytes(now.done())
+              .setTotalBytes(now.total()).setPeers(now.peers()).setFinished(finished).build());
+          lastSent = now;
+          if (finished) {
+            closed = true;
+            serverCall.close(Status.OK, new Metadata());
+          }
+        } catch (IllegalStateException alreadyClosed) {
+          closed = true; // the client went away
+        }
+      }
+    }
+
+    private void stopTicking() {
+      ScheduledFuture<?> t = tick;
+      if (t != null) {
+        t.cancel(false);
+      }
+    }
+
+    @Override
+    public void onCancel() {
+      stopTicking();
+      synchronized (serverCall) {
+        closed = true;
+      }
     }
   }
 

@@ -40,5 +40,17 @@ public final class DaemonRpc {
           StatTaskRequest.getDefaultInstance(),
           dev.dfcache.api.local.TaskStatus.getDefaultInstance());
 
+  /** dfcache's own local call (unix socket only): ExportTask, telling how far it has got. */
+  public static final StreamingMethod<ExportTaskRequest, dev.dfcache.api.local.TaskProgress>
+      EXPORT_TASK_WITH_PROGRESS = StreamingMethod.serverStreaming("dfcache.LocalDaemon",
+          "ExportTaskWithProgress", ExportTaskRequest.getDefaultInstance(),
+          dev.dfcache.api.local.TaskProgress.getDefaultInstance());
+
+  /** dfcache's own local call (unix socket only): ImportTask, telling how far it has got. */
+  public static final StreamingMethod<ImportTaskRequest, dev.dfcache.api.local.TaskProgress>
+      IMPORT_TASK_WITH_PROGRESS = StreamingMethod.serverStreaming("dfcache.LocalDaemon",
+          "ImportTaskWithProgress", ImportTaskRequest.getDefaultInstance(),
+          dev.dfcache.api.local.TaskProgress.getDefaultInstance());
+
   private DaemonRpc() {}
 }

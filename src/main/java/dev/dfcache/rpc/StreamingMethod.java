@@ -9,8 +9,9 @@ import io.grpc.MethodDescriptor;
 import io.grpc.Status;
 
 /**
- * One bidirectional-streaming gRPC method, called with plain grpc-java like {@link UnaryMethod}:
- * the caller sends requests when it likes and hears each response, and the end, on a listener.
+ * One bidirectional- or server-streaming gRPC method, called with plain grpc-java like
+ * {@link UnaryMethod}: the caller sends requests when it likes (one, for a server-streaming
+ * method) and hears each response, and the end, on a listener.
  */
 public final class StreamingMethod<Q extends Message, R extends Message> {
   private final MethodDescriptor<Q, R> descriptor;
@@ -64,13 +65,35 @@ public final class StreamingMethod<Q extends Message, R extends Message> {
         service, method, requestPrototype, responsePrototype));
   }
 
+  /** One request, a stream of responses. */
+  public static <Q extends Message, R extends Message> StreamingMethod<Q, R> serverStreaming(
+      String service, String method, Q requestPrototype, R responsePrototype) {
+    return new StreamingMethod<>(UnaryMethod.descriptor(
+        MethodDescriptor.MethodType.SERVER_STREAMING, service, method, requestPrototype,
+        responsePrototype));
+  }
+
+  /** For servers built with plain grpc-java (the local API on the unix socket). */
+  public MethodDescriptor<Q, R> descriptor() {
+    return descriptor;
+  }
+
   public String fullName() {
     return descriptor.getFullMethodName();
   }
 
   /** Starts a call; responses are asked for one at a time, as the listener takes them. */
   public Call<Q> open(Channel channel, Listener<R> listener) {
-    ClientCall<Q, R> call = channel.newCall(descriptor, CallOptions.DEFAULT);
+    return open(channel, CallOptions.DEFAULT, listener);
+  }
+
+  /** {@link #open(Channel, Listener)} with a deadline; zero or less means none. */
+  public Call<Q> open(Channel channel, java.time.Duration deadline, Listener<R> listener) {
+    return open(channel, UnaryMethod.options(deadline), listener);
+  }
+
+  private Call<Q> open(Channel channel, CallOptions options, Listener<R> listener) {
+    ClientCall<Q, R> call = channel.newCall(descriptor, options);
     call.start(new ClientCall.Listener<R>() {
       @Override
       public void onMessage(R message) {

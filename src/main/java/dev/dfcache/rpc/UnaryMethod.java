@@ -97,7 +97,7 @@ public final class UnaryMethod<Q extends Message, R extends Message> {
     return result;
   }
 
-  private static CallOptions options(Duration deadline) {
+  static CallOptions options(Duration deadline) {
     CallOptions options = CallOptions.DEFAULT;
     if (deadline != null && !deadline.isZero() && !deadline.isNegative()) {
       options = options.withDeadlineAfter(deadline.toNanos(), TimeUnit.NANOSECONDS);

@@ -4,6 +4,7 @@ import dev.dfcache.common.ContentDigest;
 import dev.dfcache.common.DfException;
 import dev.dfcache.common.Digests;
 import dev.dfcache.common.PieceLayout;
+import dev.dfcache.common.TransferProgress;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
@@ -43,12 +44,15 @@ final class ImportCopy {
   /**
    * Blocking: call it on the I/O dispatcher. {@code in} is the caller's file, opened with the
    * caller's permissions checked ({@code source} names it in messages); it is read, never linked.
+   * A piece counts in {@code progress} once it is copied and its digest taken.
    */
   static TaskMeta copyAndDigest(TaskOrigin origin, FileChannel in, String source, Path target,
-      Optional<ContentDigest> expected, boolean fsync) throws IOException {
+      Optional<ContentDigest> expected, boolean fsync, TransferProgress progress)
+      throws IOException {
     try (FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW,
             StandardOpenOption.WRITE, StandardOpenOption.READ)) {
       PieceLayout layout = PieceLayout.forLength(in.size());
+      progress.total(layout.contentLength());
       List<CompletableFuture<String>> pieces = new ArrayList<>(layout.pieceCount());
       CompletableFuture<MessageDigest> whole = expected
           .map(d -> CompletableFuture.completedFuture(Digests.newDigest(d.javaAlgorithm())))
@@ -58,9 +62,11 @@ final class ImportCopy {
           long offset = layout.offsetOf(piece);
           long length = layout.sizeOf(piece);
           copyRange(in, out, offset, length, source);
-          pieces.add(CompletableFuture.supplyAsync(
-              () -> Digests.hex(digestRange(out, offset, length, Digests.sha256()).digest()),
-              HASHERS));
+          pieces.add(CompletableFuture.supplyAsync(() -> {
+            String hex = Digests.hex(digestRange(out, offset, length, Digests.sha256()).digest());
+            progress.add(length);
+            return hex;
+          }, HASHERS));
           if (whole != null) {
             whole = whole.thenApplyAsync(md -> digestRange(out, offset, length, md), HASHERS);
           }

@@ -7,6 +7,7 @@ import dev.dfcache.common.ContentDigest;
 import dev.dfcache.common.DfException;
 import dev.dfcache.common.Digests;
 import dev.dfcache.common.PieceLayout;
+import dev.dfcache.common.TransferProgress;
 import dev.dfcache.access.ExportTarget;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -256,9 +257,17 @@ public final class TaskStore {
    */
   public StoredTask importFile(TaskOrigin origin, FileChannel source, String sourceName,
       Optional<ContentDigest> expected) {
+    return importFile(origin, source, sourceName, expected, TransferProgress.NONE);
+  }
+
+  /** {@link #importFile(TaskOrigin, FileChannel, String, Optional)}, counted in progress. */
+  public StoredTask importFile(TaskOrigin origin, FileChannel source, String sourceName,
+      Optional<ContentDigest> expected, TransferProgress progress) {
     synchronized (lockFor(origin.taskId())) {
       StoredTask existing = complete.get(origin.taskId());
       if (existing != null) {
+        progress.total(existing.contentLength());
+        progress.add(existing.contentLength()); // nothing left to do
         return existing;
       }
       Path work = tmpDir.resolve(origin.taskId() + "-" + UUID.randomUUID());
@@ -267,7 +276,7 @@ public final class TaskStore {
       try {
         Files.createDirectories(work);
         TaskMeta meta = ImportCopy.copyAndDigest(origin, source, sourceName,
-            work.resolve(StoredTask.DATA), expected, fsync);
+            work.resolve(StoredTask.DATA), expected, fsync, progress);
         return publish(meta, work);
       } catch (IOException e) {
         deleteQuietly(work);
@@ -397,11 +406,22 @@ public final class TaskStore {
    * of their own, so no caller ever holds a writable inode that peers download from.
    */
   public void exportTo(StoredTask task, ExportTarget target, boolean mayLink) {
+    exportTo(task, target, mayLink, TransferProgress.NONE);
+  }
+
+  /**
+   * {@link #exportTo(StoredTask, ExportTarget, boolean)}, the copy counted in {@code progress}
+   * a chunk at a time (a link counts whole at once).
+   */
+  public void exportTo(StoredTask task, ExportTarget target, boolean mayLink,
+      TransferProgress progress) {
     Pinned pin = pin(task.taskId());
+    progress.total(task.contentLength());
     try {
       if (mayLink) {
         try {
           target.linkFrom(pin.path());
+          progress.add(task.contentLength());
           return;
         } catch (IOException | UnsupportedOperationException e) {
           log.debug("hard link to {} not possible ({}), copying", target.path(), e.toString());
@@ -411,11 +431,13 @@ public final class TaskStore {
         FileChannel out = target.channel();
         long size = in.size();
         for (long pos = 0; pos < size; ) {
-          long n = in.transferTo(pos, size - pos, out);
+          // in chunks, so that a watched copy moves; a chunk is still one copy_file_range
+          long n = in.transferTo(pos, Math.min(size - pos, EXPORT_CHUNK), out);
           if (n <= 0) {
             throw new IOException("cache file ended early at " + pos + " of " + size);
           }
           pos += n;
+          progress.add(n);
         }
       }
       target.commit();
@@ -433,6 +455,8 @@ public final class TaskStore {
       }
     }
   }
+
+  private static final long EXPORT_CHUNK = 16L << 20;
 
   /** The file an export reads: a link of our own (owned, deleted after), or the task's data. */
   private record Pinned(Path path, boolean owned) {}

@@ -400,6 +400,34 @@ public final class LocalCluster implements AutoCloseable {
     return new CliResult(p.exitValue(), out.get(), err.get());
   }
 
+  /**
+   * The real CLI on a pseudo-terminal, as a user at a shell runs it: through util-linux
+   * {@code script}, which gives the command a pty for stdin, stdout and stderr and copies what
+   * it prints (both streams, newlines as CRLF) to its own stdout, here {@link CliResult#out()}.
+   * DFCACHE_PROGRESS and COLUMNS are unset, so the CLI decides from the terminal alone.
+   */
+  public static CliResult cliOnTerminal(Proc daemon, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of(javaBin(), "-Xmx128m",
+        "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-jar", JAR.toString(), "dfcache",
+        "--daemon", daemon.localApi()));
+    cmd.addAll(List.of(args));
+    String shell = String.join(" ", cmd.stream()
+        .map(a -> "'" + a.replace("'", "'\\''") + "'").toList());
+    ProcessBuilder pb = new ProcessBuilder("script", "-q", "-e", "-c", shell, "/dev/null");
+    pb.environment().remove("DFCACHE_PROGRESS");
+    pb.environment().remove("COLUMNS");
+    // stdin stays an open pipe: script stops copying when its input ends
+    Process p = pb.start();
+    CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> read(p.getInputStream()));
+    CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+    if (!p.waitFor(300, TimeUnit.SECONDS)) {
+      p.destroyForcibly();
+      fail("dfcache " + String.join(" ", args) + " on a terminal did not finish");
+    }
+    p.getOutputStream().close();
+    return new CliResult(p.exitValue(), out.get(), err.get());
+  }
+
   private static String read(java.io.InputStream in) {
     try {
       return new String(in.readAllBytes(), StandardCharsets.UTF_8);
