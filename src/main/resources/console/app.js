@@ -318,6 +318,44 @@
   }
 
   /**
+   * Each component's upload and download rate (bytes/s) between its last two samples, by
+   * "kind/id"; a component with one sample, or whose counters went down, has none.
+   */
+  function latestRates(samples) {
+    const byComponent = new Map();
+    for (const s of [...samples].sort((a, b) => a.at - b.at)) {
+      const key = s.component_kind + '/' + s.component_id;
+      const seen = byComponent.get(key) || [];
+      byComponent.set(key, [seen[seen.length - 1], s].filter(Boolean));
+    }
+    const out = new Map();
+    for (const [key, pair] of byComponent) {
+      if (pair.length === 2 && pair[1].at > pair[0].at) {
+        const secs = (pair[1].at - pair[0].at) / 1000;
+        const up = (pair[1].bytes_uploaded - pair[0].bytes_uploaded) / secs;
+        const down = (pair[1].bytes_downloaded - pair[0].bytes_downloaded) / secs;
+        if (up >= 0 && down >= 0) {
+          out.set(key, { up, down });
+        }
+      }
+    }
+    return out;
+  }
+
+  /** The rates of every cluster's components over the last minute or so. */
+  async function recentRates() {
+    const clusters = await api('GET', '/api/v1/scheduler-clusters');
+    const since = Date.now() - 90 * 1000;
+    const all = await Promise.all(clusters.map((c) => api('GET', '/api/v1/clusters/' + c.id
+      + '/metrics?since=' + since)));
+    return latestRates(all.flatMap((m) => m.samples));
+  }
+
+  function rateText(r) {
+    return r ? rate(r.up) + ' / ' + rate(r.down) : '-';
+  }
+
+  /**
    * Mean stat and export latency (ms) per bucket: the time the calls of a bucket took over
    * their number (null where there was no call), and the pieces that failed per bucket.
    */
@@ -550,6 +588,8 @@
     const latest = latestByComponent(metrics.samples, 'peer');
     const tasks = latest.reduce((a, s) => a + s.tasks, 0);
     const cacheUsed = latest.reduce((a, s) => a + s.cache_used, 0);
+    const reporting = latest.filter((s) => s.cache_free >= 0);
+    const cacheFree = reporting.reduce((a, s) => a + s.cache_free, 0);
     const series = rateSeries(metrics.samples, end - WINDOW_MS, end, BUCKETS);
     const calls = callSeries(metrics.samples, end - WINDOW_MS, end, BUCKETS);
     return el('section', { class: 'card', 'data-test': 'cluster', 'data-cluster-id': c.id },
@@ -561,6 +601,9 @@
           { 'data-active': active(peers), 'data-total': peers.length }),
         stat('Tasks', tasks, 'tasks'),
         stat('Cache used', bytes(cacheUsed), 'cache-used', { 'data-bytes': cacheUsed }),
+        stat('Cache free', reporting.length ? bytes(cacheFree) : '-', 'cache-free',
+          { 'data-bytes': reporting.length ? cacheFree : null,
+            title: 'what the peers\' caches can still take: their quotas, or the disk left' }),
         stat('Config version', c.config_version, 'config-version')),
       el('h2', { text: 'Transfer rate, last hour' }),
       rateChart(series, c.id),
@@ -601,13 +644,14 @@
     const box = el('div', { id: 'peers' });
     view.append(el('h1', { text: 'Peers' }), box);
     every(gen, async () => {
-      const [rows, names] = await Promise.all([api('GET', '/api/v1/peers'), clusterNames()]);
+      const [rows, names, rates] = await Promise.all([api('GET', '/api/v1/peers'),
+        clusterNames(), recentRates()]);
       if (gen !== generation) {
         return;
       }
       box.replaceChildren(table('peers-table',
         ['State', 'Host', 'Address (gRPC, upload)', 'Cluster', 'IDC / location', 'Version',
-          'Last keep-alive', 'Cache used / capacity'],
+          'Last keep-alive', 'Cache used / capacity', 'Upload / download rate'],
         rows.map((r) => el('tr', { 'data-test': 'peer-row', 'data-state': r.state,
           'data-id': r.id, 'data-host-id': r.host_id },
           el('td', {}, stateBadge(r.state)),
@@ -619,7 +663,9 @@
           el('td', { text: r.version || '-' }),
           timeCell(r.last_keep_alive_at),
           el('td', { class: 'num', text: bytes(r.cache_used) + ' / '
-            + (r.cache_capacity > 0 ? bytes(r.cache_capacity) : 'no quota') }))),
+            + (r.cache_capacity > 0 ? bytes(r.cache_capacity) : 'no quota') }),
+          el('td', { class: 'num', 'data-test': 'peer-rates',
+            text: rateText(rates.get('peer/' + r.id)) }))),
         'No peer has registered yet (start dfdaemon with --manager).'));
     });
   }
@@ -1067,8 +1113,8 @@
     const box = el('div', { id: 'peer-tasks' });
     view.append(el('h1', { text: 'Peer' }), head, el('h2', { text: 'Tasks it holds' }), box);
     every(gen, async () => {
-      const [peers, held] = await Promise.all([api('GET', '/api/v1/peers'),
-        api('GET', '/api/v1/peers/' + id + '/tasks')]);
+      const [peers, held, rates] = await Promise.all([api('GET', '/api/v1/peers'),
+        api('GET', '/api/v1/peers/' + id + '/tasks'), recentRates()]);
       if (gen !== generation) {
         return;
       }
@@ -1080,6 +1126,7 @@
         stat('Cache used', bytes(p.cache_used) + ' / '
           + (p.cache_capacity > 0 ? bytes(p.cache_capacity) : 'no quota'), 'peer-cache'),
         stat('Last keep-alive', ago(p.last_keep_alive_at), 'peer-keepalive'),
+        stat('Upload / download rate', rateText(rates.get('peer/' + id)), 'peer-rates'),
         stat('Host id', p.host_id, 'peer-host-id'))));
       box.replaceChildren(table('peer-tasks-table', TASK_HEADERS.concat(['Held here']),
         taskRows(held.tasks, (t) => el('td', { text: t.done ? 'complete'

@@ -86,6 +86,10 @@ final class ManagedDaemon implements ManagedComponent {
       LocalCallTimer.Totals export = e.metrics().localCalls.totals("export");
       m.setStatCount(stat.count()).setStatMicros(stat.micros())
           .setExportCount(export.count()).setExportMicros(export.micros());
+      long free = e.store().lastFreeBytes(); // measured off this thread (a statfs)
+      if (free >= 0) {
+        m.setCacheFree(free);
+      }
     }
     return KeepAliveRequest.newBuilder().setSourceType(SourceType.PEER_SOURCE)
         .setHostName(self.hostname()).setIp(self.ip()).setHostId(self.id())

@@ -137,6 +137,7 @@ class ConsoleIT {
     wait.until(d -> d.findElements(
         By.cssSelector("[data-test=peer-row][data-state=active]")).size() == 2);
     assertTrue(text(By.id("peers")).contains("ago"), "relative keep-alive times shown");
+    assertEquals(2, browser.findElements(By.cssSelector("[data-test=peer-rates]")).size());
     shot("peers");
 
     // a transfer: d2 downloads from d1, and the chart shows the upload rate
@@ -161,6 +162,7 @@ class ConsoleIT {
     waitFor(60).until(d -> attr(By.cssSelector("[data-test=latency-chart]"),
         "data-peak-export-us") > 0);
     assertFalse(browser.findElements(By.cssSelector("[data-test=failed-chart]")).isEmpty());
+    wait.until(d -> attr(By.cssSelector("[data-test=cache-free]"), "data-bytes") > 0);
     shot("overview");
 
     // the task, found by its cid, with both daemons as holders

@@ -15,17 +15,17 @@ public final class MetricRepository {
    */
   public record Sample(long at, String kind, long componentId, long clusterId, long tasks,
       long peers, long bytesUploaded, long bytesDownloaded, long piecesFailed, long cacheUsed,
-      long statCount, long statMicros, long exportCount, long exportMicros) {}
+      long statCount, long statMicros, long exportCount, long exportMicros, long cacheFree) {}
 
   private static final String COLUMNS = "at, component_kind, component_id, cluster_id, tasks, "
       + "peers, bytes_uploaded, bytes_downloaded, pieces_failed, cache_used, stat_count, "
-      + "stat_micros, export_count, export_micros";
+      + "stat_micros, export_count, export_micros, cache_free";
 
   private MetricRepository() {}
 
   public static void add(Connection c, Sample m) throws SQLException {
     try (PreparedStatement s = c.prepareStatement("INSERT INTO metric_samples (" + COLUMNS
-        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+        + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
       s.setLong(1, m.at());
       s.setString(2, m.kind());
       s.setLong(3, m.componentId());
@@ -40,6 +40,7 @@ public final class MetricRepository {
       s.setLong(12, m.statMicros());
       s.setLong(13, m.exportCount());
       s.setLong(14, m.exportMicros());
+      s.setLong(15, m.cacheFree());
       s.executeUpdate();
     }
   }
@@ -57,7 +58,8 @@ public final class MetricRepository {
         while (r.next()) {
           out.add(new Sample(r.getLong(1), r.getString(2), r.getLong(3), r.getLong(4),
               r.getLong(5), r.getLong(6), r.getLong(7), r.getLong(8), r.getLong(9),
-              r.getLong(10), r.getLong(11), r.getLong(12), r.getLong(13), r.getLong(14)));
+              r.getLong(10), r.getLong(11), r.getLong(12), r.getLong(13), r.getLong(14),
+              r.getLong(15)));
         }
       }
       return out;

@@ -143,7 +143,7 @@ public final class ComponentService implements Manager {
         Math.max(0, m.getBytesDownloaded()), Math.max(0, m.getPiecesFailed()),
         Math.max(0, m.getCacheUsed()), Math.max(0, m.getStatCount()),
         Math.max(0, m.getStatMicros()), Math.max(0, m.getExportCount()),
-        Math.max(0, m.getExportMicros())));
+        Math.max(0, m.getExportMicros()), m.hasCacheFree() ? Math.max(0, m.getCacheFree()) : -1));
   }
 
   private static ClusterRow clusterFor(java.sql.Connection c, String name,

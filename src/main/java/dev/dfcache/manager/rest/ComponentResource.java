@@ -63,7 +63,8 @@ final class ComponentResource {
             .put("stat_count", s.statCount())
             .put("stat_micros", s.statMicros())
             .put("export_count", s.exportCount())
-            .put("export_micros", s.exportMicros());
+            .put("export_micros", s.exportMicros())
+            .put("cache_free", s.cacheFree());
       }
       return Responses.ok(out);
     });

@@ -533,9 +533,9 @@ class RestApiTest {
     long now = System.currentTimeMillis();
     db.now(c -> {
       MetricRepository.add(c, new MetricRepository.Sample(now - 1000, "peer", 7, cluster, 3, 4,
-          500, 600, 1, 700, 10, 2000, 2, 30000));
+          500, 600, 1, 700, 10, 2000, 2, 30000, 900));
       MetricRepository.add(c, new MetricRepository.Sample(now - 2 * 3_600_000, "scheduler", 2,
-          cluster, 1, 1, 1, 1, 0, 1, 0, 0, 0, 0));
+          cluster, 1, 1, 1, 1, 0, 1, 0, 0, 0, 0, -1));
       return null;
     });
     Reply r = call("GET", "/api/v1/clusters/" + cluster + "/metrics", root, null);
@@ -556,6 +556,7 @@ class RestApiTest {
     assertEquals(2000, s.get("stat_micros").asLong());
     assertEquals(2, s.get("export_count").asLong());
     assertEquals(30000, s.get("export_micros").asLong());
+    assertEquals(900, s.get("cache_free").asLong());
 
     assertEquals(2, call("GET", "/api/v1/clusters/" + cluster + "/metrics?since="
         + (now - 3 * 3_600_000), root, null).body().get("samples").size());
