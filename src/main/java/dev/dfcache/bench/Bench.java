@@ -165,8 +165,31 @@ public final class Bench {
       }
       if (seedPart("export")) {
         exports(ca, cb);
+        firstExportAfterStart(procs, scheduler, quick ? 128 * MIB : 1024 * MIB);
       }
     }
+  }
+
+  /**
+   * What a user judges: the first export after the daemons start (cold JVMs: classes loaded, code
+   * interpreted until the JIT compiles it), next to the warm p50 of the same size measured just
+   * before with long-running daemons. Two fresh daemons: one imports, the other exports at once.
+   */
+  void firstExportAfterStart(BenchProcesses procs, Node scheduler, long size) throws Exception {
+    String warmLabel = "export " + human(size) + " from a peer, p50";
+    @SuppressWarnings("unchecked")
+    Map<String, Object> warm = (Map<String, Object>) json.get(warmLabel);
+    Path src = randomFile("first-src", size);
+    Node seed = procs.daemon("first-seed", scheduler.grpc());
+    Node fresh = procs.daemon("first-export", scheduler.grpc());
+    call(DaemonRpc.IMPORT_TASK, channel(seed), importReq("first", src));
+    double first = timedExport(channel(fresh), "first");
+    String label = "first export of " + human(size) + " after the daemons start";
+    double warmMs = warm == null ? Double.NaN : ((Number) warm.get("dfcache_ms")).doubleValue();
+    record(new Row(label, fmtMs(first), Double.isNaN(warmMs) ? "" : fmtMs(warmMs) + " (warm p50)",
+        Double.isNaN(warmMs) ? "" : ratio(first / warmMs), "<= 1.5 x warm"));
+    json.put(label, Map.of("dfcache_ms", first, "warm_ms", warmMs, "ratio", first / warmMs));
+    Files.delete(src);
   }
 
   void latencies(ManagedChannel ca, ManagedChannel cb, Node scheduler, int n) throws Exception {

@@ -121,6 +121,12 @@ class SoakIT {
       Footprint bEnd = Footprint.of(b.process);
       System.out.printf("soak: %d operations in %d s, %d errors%n  a: %s -> %s%n  b: %s -> %s%n",
           ops.get(), seconds, errors.size(), aStart, aEnd, bStart, bEnd);
+      // by kind (the message without task ids and numbers), with the first time each was seen:
+      // a failure that starts a cascade is then told from the cascade
+      java.util.Map<String, Long> kinds = new java.util.TreeMap<>();
+      errors.forEach(e -> kinds.merge(e.replaceAll("[0-9a-f]{64}", "<task>")
+          .replaceAll("[0-9]+", "N"), 1L, Long::sum));
+      kinds.forEach((k, n) -> System.out.printf("soak: %d x %s%n", n, k));
       assertEquals(List.of(), errors.stream().limit(5).toList(), errors.size() + " operations failed");
       for (Footprint[] pair : new Footprint[][] {{aStart, aEnd}, {bStart, bEnd}}) {
         assertTrue(pair[1].heapBytes() <= pair[0].heapBytes() * 1.5 + 32L * 1024 * 1024,
