@@ -178,6 +178,10 @@ public final class DaemonNode implements AutoCloseable {
               PathScope.configuredOrAnywhere(exportDirs)));
       system.systemActorOf(Announcer.create(env), "announcer", Props.empty());
       scrubInBackground(env);
+      if (config.getBoolean("dfcache.daemon.warm-up")) {
+        TransferWarmup.start(env, (peerTls == null ? "http://" : "https://") + s.host() + ":"
+            + upload.localAddress().getPort());
+      }
       store.onEviction(gateway::leave);
       system.scheduler().scheduleWithFixedDelay(s.gcInterval(), s.gcInterval(),
           () -> store.collectGarbage(tunables.gcHighWatermark(), tunables.gcLowWatermark()),

@@ -91,6 +91,8 @@ class SoakIT {
       AtomicLong ops = new AtomicLong();
       AtomicLong seq = new AtomicLong();
       ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
+      java.util.concurrent.atomic.AtomicBoolean dumped =
+          new java.util.concurrent.atomic.AtomicBoolean();
       long warmupEnd = System.nanoTime() + TimeUnit.SECONDS.toNanos(Math.min(15, seconds / 4));
       long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
       List<Thread> clients = new ArrayList<>();
@@ -102,6 +104,9 @@ class SoakIT {
               ops.incrementAndGet();
             } catch (Exception e) {
               errors.add(e.toString());
+              if (dumped.compareAndSet(false, true)) {
+                dumpThreads(List.of(scheduler, a, b)); // while the trouble is on
+              }
             }
           }
         });
@@ -135,6 +140,25 @@ class SoakIT {
             + " -> " + pair[1]);
         assertTrue(pair[1].threads() <= pair[0].threads() + 8, "threads grew: " + pair[0]
             + " -> " + pair[1]);
+      }
+    }
+  }
+
+  /**
+   * At the first failed call, each process's threads (jcmd Thread.print) into target/it-logs:
+   * a stuck lock or dispatcher shows there, and is gone by the end of the run.
+   */
+  static void dumpThreads(List<Proc> procs) {
+    String jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd").toString();
+    for (Proc p : procs) {
+      try {
+        Path out = Path.of("target", "it-logs", "soak-threads-" + p.name + "-" + System.nanoTime()
+            + ".txt").toAbsolutePath();
+        Files.createDirectories(out.getParent());
+        Files.writeString(out, Footprint.run(jcmd, "" + p.process.pid(), "Thread.print"));
+        System.out.println("soak: first failure; threads of " + p.name + " in " + out);
+      } catch (Exception e) {
+        System.out.println("soak: no thread dump of " + p.name + ": " + e);
       }
     }
   }
