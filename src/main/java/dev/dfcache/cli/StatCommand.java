@@ -58,7 +58,8 @@ final class StatCommand extends DfcacheCli.Common implements Callable<Integer> {
       if (status.hasLocal()) {
         CachedTask t = status.getLocal();
         System.out.println("  here:    " + Units.formatBytes(t.getContentLength()) + ", "
-            + t.getPieceCount() + " pieces, " + Units.formatAge(Duration.ofMillis(
+            + t.getPieceCount() + (t.getPieceCount() == 1 ? " piece, " : " pieces, ")
+            + Units.formatAge(Duration.ofMillis(
                 Math.max(0, now - t.getCreatedAt()))) + " old"
             + (t.getReplicaCount() > 0 ? ", kept as one of " + t.getReplicaCount() + " copies"
                 : ""));

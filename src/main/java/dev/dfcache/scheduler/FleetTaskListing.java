@@ -3,6 +3,7 @@ package dev.dfcache.scheduler;
 import dev.dfcache.api.peer.TaskHolder;
 import dev.dfcache.api.peer.TaskPage;
 import dev.dfcache.api.peer.TaskSummary;
+import dev.dfcache.api.common.Code;
 import dev.dfcache.common.DfException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,7 +23,8 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  * {@link TaskDirectory} names its entities after the page token, the first {@code size} of the
  * merged ids make the page, and each of those entities is asked for its state. A task that
  * moves between nodes while a listing runs may be missed or shown twice across pages; one that
- * is gone by the time it is asked (deleted, passivated) is left out.
+ * is gone by the time it is asked (deleted, passivated) is left out. A node that does not answer
+ * fails the page (ServerUnavailable) rather than leave its tasks out unsaid.
  */
 final class FleetTaskListing {
   static final int DEFAULT_PAGE = 100;
@@ -56,7 +58,12 @@ final class FleetTaskListing {
                     replyTo -> new TaskDirectory.ListLocal(after, size, replyTo), NODE_TIMEOUT,
                     system.scheduler())
                 .toCompletableFuture()
-                .exceptionally(t -> new TaskDirectory.LocalIds(List.of())));
+                .exceptionally(t -> {
+                  // a page without that node's tasks would look complete and be wrong
+                  throw new DfException(Code.ServerUnavailable, "scheduler node "
+                      + dir.path().address() + " did not list its tasks within "
+                      + NODE_TIMEOUT.toSeconds() + " s; try again");
+                }));
           }
           return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
               .thenApply(done -> {

@@ -15,8 +15,11 @@ import org.apache.pekko.stream.javadsl.Flow;
  */
 public final class TokenBucket {
   private static final CompletableFuture<Void> NOW = CompletableFuture.completedFuture(null);
-  /** Bytes per nanosecond; 0 = no limit (an adjustable bucket whose limit was lifted). */
-  private double bytesPerNano;
+  /**
+   * Bytes per nanosecond; 0 = no limit (an adjustable bucket whose limit was lifted). Written
+   * under the lock; volatile so that {@link #unlimited}, asked per piece, takes no lock.
+   */
+  private volatile double bytesPerNano;
   private double burst;
   private double tokens;
   private long lastNanos;
@@ -67,12 +70,12 @@ public final class TokenBucket {
   }
 
   /** Whether the limit is lifted: callers may skip pacing altogether. */
-  public synchronized boolean unlimited() {
+  public boolean unlimited() {
     return bytesPerNano == 0;
   }
 
   /** The rate now, bytes per second (0 = no limit). */
-  public synchronized long rate() {
+  public long rate() {
     return Math.round(bytesPerNano * 1e9);
   }
 
