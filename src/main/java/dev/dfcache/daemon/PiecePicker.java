@@ -37,8 +37,8 @@ final class PiecePicker {
     int inflight;
     /** Requests it takes at once, as learnt: down when it refuses one, up with each success. */
     int limit;
-    /** It is the only parent holding some piece this download lacks (set by next()). */
-    boolean soleSource;
+    /** Missing pieces only this parent holds (set by next()): at first the seed's all. */
+    int soleCount;
     /** Not asked for anything until then (clock nanos): it just refused a request. */
     long restUntil;
 
@@ -134,7 +134,7 @@ final class PiecePicker {
       return null;
     }
     BitSet open = missing();
-    markSoleSources(open);
+    countSoleSources(open);
     open.andNot(requested);
     Assignment a = !open.isEmpty() ? (picks < randomFirst ? randomPick(open) : rarestPick(open))
         : missingCount() <= endgamePieces() ? endgame() : null;
@@ -214,16 +214,16 @@ final class PiecePicker {
     return null;
   }
 
-  /** Marks the parents that are the only holder of some missing piece. */
-  private void markSoleSources(BitSet missing) {
+  /** Counts, for each parent, the missing pieces no other parent holds. */
+  private void countSoleSources(BitSet missing) {
     for (Parent p : parents.values()) {
-      p.soleSource = false;
+      p.soleCount = 0;
     }
     for (int i = missing.nextSetBit(0); i >= 0; i = missing.nextSetBit(i + 1)) {
       if (availability[i] == 1) {
         for (Parent p : parents.values()) {
           if (p.pieces.get(i)) {
-            p.soleSource = true;
+            p.soleCount++;
             break;
           }
         }
@@ -232,34 +232,29 @@ final class PiecePicker {
   }
 
   /**
-   * The parent to ask for a piece: the least busy one with a free slot, ties at random; or null.
-   * A parent that is the only source of other missing pieces (at first: the seed) is spared for
-   * those: it is asked for a piece others hold too only when every holder of it is such a sole
-   * source. Otherwise the request waits for the other holders, and the seed's upload goes to
-   * pieces nobody else can give, which is what keeps it from sending a piece twice.
+   * The parent to ask for a piece, or null to wait. Among the piece's holders, those whose
+   * upload is least needed elsewhere (the fewest missing pieces only they hold) are asked, the
+   * least busy first, ties at random; when all of those are busy, resting or just refused this
+   * piece, the request waits for them rather than go to a holder others depend on. So the seed,
+   * the only source of every piece nobody has yet, is asked only for those, and its upload sends
+   * each piece about once: a piece a downloader holds comes from downloaders, even while they
+   * too are the only source of something (which every downloader is, early on).
    */
   private String freeHolder(int piece, List<String> except) {
-    String spare = leastBusyHolder(piece, except, true);
-    if (spare != null) {
-      return spare;
-    }
-    for (Parent p : parents.values()) {
-      if (p.pieces.get(piece) && !p.soleSource) {
-        return null; // a holder that is no one's only source will be free soon
+    int fewest = Integer.MAX_VALUE;
+    for (var e : parents.entrySet()) {
+      Parent p = e.getValue();
+      if (p.pieces.get(piece) && !except.contains(e.getKey())) {
+        fewest = Math.min(fewest, p.soleCount);
       }
     }
-    return leastBusyHolder(piece, except, false);
-  }
-
-  private String leastBusyHolder(int piece, List<String> except, boolean spareSoleSources) {
     String best = null;
     int bestLoad = Integer.MAX_VALUE;
     int ties = 0;
     for (var e : parents.entrySet()) {
       Parent p = e.getValue();
-      if (p.inflight >= p.limit || !p.pieces.get(piece) || except.contains(e.getKey())
-          || refusedNow(piece, e.getKey()) || (spareSoleSources && p.soleSource)
-          || resting(p)) {
+      if (p.soleCount != fewest || p.inflight >= p.limit || !p.pieces.get(piece)
+          || except.contains(e.getKey()) || refusedNow(piece, e.getKey()) || resting(p)) {
         continue;
       }
       if (p.inflight < bestLoad) {

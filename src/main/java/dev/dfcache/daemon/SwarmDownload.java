@@ -354,6 +354,11 @@ final class SwarmDownload implements ParentLink.Owner, ReportStream.Owner {
     PartialTask complete = null;
     DfException fatal = null;
     long costMs = (System.nanoTime() - r.startedNanos) / 1_000_000;
+    if (log.isDebugEnabled()) {
+      log.debug("task {}: piece {} from {}: {} in {} ms", taskId, r.piece, r.parent,
+          failure != null ? DfException.of(failure).getClass().getSimpleName()
+              : committed ? "ok" : "cancelled", costMs);
+    }
     synchronized (this) {
       requests.remove(r.key());
       if (result.isDone()) {

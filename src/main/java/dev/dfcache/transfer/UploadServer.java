@@ -4,11 +4,13 @@ import dev.dfcache.common.TaskIds;
 import dev.dfcache.metrics.DaemonMetrics;
 import dev.dfcache.metrics.MetricsEndpoint;
 import dev.dfcache.storage.ServableTask;
+import dev.dfcache.storage.StoredTask;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -144,7 +146,8 @@ public final class UploadServer implements Function<HttpRequest, CompletionStage
       return error(StatusCodes.NOT_FOUND, "range not held here yet");
     }
     String peerId = request.getUri().query().get("peerId").orElse("");
-    UploadSlots.Refusal refused = slots.tryAcquire(taskId, start, peerId);
+    boolean wholeTask = task instanceof StoredTask; // a seed: not a partial download
+    UploadSlots.Refusal refused = slots.tryAcquire(taskId, start, peerId, wholeTask);
     if (refused != null) {
       metrics.uploadsRejected.labelValues(refused.name().toLowerCase(java.util.Locale.ROOT)).inc();
       return error(StatusCodes.SERVICE_UNAVAILABLE, switch (refused) {
@@ -157,7 +160,7 @@ public final class UploadServer implements Function<HttpRequest, CompletionStage
     HttpResponse response = HttpResponse.create()
         .withStatus(partial ? StatusCodes.PARTIAL_CONTENT : StatusCodes.OK)
         .withEntity(HttpEntities.create(ContentTypes.APPLICATION_OCTET_STREAM, end - start,
-            body(task, start, end, peerId)));
+            body(task, start, end, peerId, wholeTask)));
     if (partial) {
       response = response.addHeader(
           RawHeader.create("Content-Range", "bytes " + start + "-" + (end - 1) + "/" + length));
@@ -171,7 +174,7 @@ public final class UploadServer implements Function<HttpRequest, CompletionStage
    * its slot is released after {@link #UNSENT_RELEASE_MS} instead, or it would be lost for good.
    */
   private Source<ByteString, NotUsed> body(ServableTask task, long start, long end,
-      String peerId) {
+      String peerId, boolean wholeTask) {
     Source<ByteString, NotUsed> chunks = PieceRangeSource.of(task.dataFile(), start, end);
     String taskId = task.taskId();
     if (uploadLimit != null && !uploadLimit.unlimited()) {
@@ -179,15 +182,17 @@ public final class UploadServer implements Function<HttpRequest, CompletionStage
     }
     AtomicBoolean started = new AtomicBoolean();
     AtomicBoolean released = new AtomicBoolean();
-    Runnable release = () -> {
+    long[] startedNanos = {0};
+    Consumer<Boolean> release = sentAll -> {
       if (released.compareAndSet(false, true)) {
-        slots.release(taskId, start, peerId);
+        slots.release(taskId, start, peerId,
+            sentAll && wholeTask ? System.nanoTime() - startedNanos[0] : -1);
         metrics.activeUploads.dec();
       }
     };
     CompletableFuture.delayedExecutor(UNSENT_RELEASE_MS, TimeUnit.MILLISECONDS).execute(() -> {
       if (!started.get()) {
-        release.run();
+        release.accept(false);
       }
     });
     return chunks
@@ -196,8 +201,9 @@ public final class UploadServer implements Function<HttpRequest, CompletionStage
           return c;
         })
         .watchTermination((mat, done) -> {
+          startedNanos[0] = System.nanoTime();
           started.set(true);
-          done.whenComplete((d, t) -> release.run());
+          done.whenComplete((d, t) -> release.accept(t == null));
           return mat;
         });
   }

@@ -230,6 +230,33 @@ class PiecePickerTest {
     assertEquals("seed", p.next().parent());
   }
 
+  /**
+   * When every holder of a piece is the only source of something else, the piece is asked of the
+   * one others depend on least, and waits for it rather than take the other's upload.
+   */
+  @Test
+  void aSharedPieceGoesToTheHolderOthersDependOnLeast() {
+    for (long seed = 0; seed < 20; seed++) {
+      PiecePicker p = picker(8, 1, seed);
+      p.parentHas("x", bits(0, 1, 2, 3, 4, 5)); // the only source of 0, 1, 2, 3, 5
+      p.parentHas("y", bits(4, 6, 7)); // the only source of 6 and 7
+      Map<String, Set<Integer>> asked = new HashMap<>();
+      Assignment a;
+      while ((a = p.next()) != null) {
+        asked.computeIfAbsent(a.parent(), k -> new HashSet<>()).add(a.piece());
+      }
+      assertFalse(asked.get("x").contains(4), "x is not asked for the piece y holds too");
+      p.succeeded(asked.get("y").iterator().next(), "y");
+      Set<Integer> fromY = new HashSet<>();
+      while ((a = p.next()) != null) {
+        if (a.parent().equals("y")) {
+          fromY.add(a.piece());
+        }
+      }
+      assertFalse(fromY.isEmpty(), "y is asked again once it has room");
+    }
+  }
+
   @Test
   void aRefusingParentRestsAndThePieceGoesElsewhereAtOnce() {
     long[] now = {0};
