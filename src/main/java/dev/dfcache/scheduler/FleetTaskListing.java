@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -23,13 +24,14 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
  * {@link TaskDirectory} names its entities after the page token, the first {@code size} of the
  * merged ids make the page, and each of those entities is asked for its state. A task that
  * moves between nodes while a listing runs may be missed or shown twice across pages; one that
- * is gone by the time it is asked (deleted, passivated) is left out. A node that does not answer
- * fails the page (ServerUnavailable) rather than leave its tasks out unsaid.
+ * is gone by the time it is asked (deleted, passivated) answers Unknown and is left out. A node
+ * or a task that does not answer in time fails the page (ServerUnavailable) rather than leave
+ * tasks out unsaid.
  */
 final class FleetTaskListing {
   static final int DEFAULT_PAGE = 100;
   static final int MAX_PAGE = 1000;
-  private static final Duration NODE_TIMEOUT = Duration.ofSeconds(5);
+  private static final Duration NODE_TIMEOUT = Duration.ofSeconds(8);
 
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
@@ -54,15 +56,16 @@ final class FleetTaskListing {
         .thenCompose(dirs -> {
           List<CompletableFuture<TaskDirectory.LocalIds>> asks = new ArrayList<>();
           for (ActorRef<TaskDirectory.ListLocal> dir : dirs) {
-            asks.add(AskPattern.<TaskDirectory.ListLocal, TaskDirectory.LocalIds>ask(dir,
-                    replyTo -> new TaskDirectory.ListLocal(after, size, replyTo), NODE_TIMEOUT,
-                    system.scheduler())
+            asks.add(AskPattern.<TaskDirectory.ListLocal, TaskDirectory.LocalIds>askWithStatus(
+                    dir, replyTo -> new TaskDirectory.ListLocal(after, size, replyTo),
+                    NODE_TIMEOUT, system.scheduler())
                 .toCompletableFuture()
                 .exceptionally(t -> {
                   // a page without that node's tasks would look complete and be wrong
                   throw new DfException(Code.ServerUnavailable, "scheduler node "
                       + dir.path().address() + " did not list its tasks within "
-                      + NODE_TIMEOUT.toSeconds() + " s; try again");
+                      + NODE_TIMEOUT.toSeconds() + " s (" + rootCause(t).getMessage()
+                      + "); try again");
                 }));
           }
           return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new))
@@ -80,7 +83,11 @@ final class FleetTaskListing {
                   .<TaskEntity.Reply>ask(withHolders ? TaskEntity.Describe::new
                       : TaskEntity.Stat::new, askTimeout)
                   .toCompletableFuture()
-                  .exceptionally(t -> new TaskEntity.Unknown(id)))
+                  .exceptionally(t -> {
+                    // gone tasks answer Unknown at once; no answer is a busy node, not an answer
+                    throw new DfException(Code.ServerUnavailable, "task " + id
+                        + " did not answer within " + askTimeout.toMillis() + " ms; try again");
+                  }))
               .toList();
           return CompletableFuture.allOf(stats.toArray(CompletableFuture[]::new))
               .thenApply(done -> {
@@ -96,6 +103,10 @@ final class FleetTaskListing {
                 return out.build();
               });
         });
+  }
+
+  private static Throwable rootCause(Throwable t) {
+    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
   }
 
   private CompletionStage<Set<ActorRef<TaskDirectory.ListLocal>>> directories() {

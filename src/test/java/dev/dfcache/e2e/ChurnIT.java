@@ -11,9 +11,6 @@ import dev.dfcache.e2e.LocalCluster.Proc;
 import dev.dfcache.rpc.Channels;
 import dev.dfcache.rpc.DaemonRpc;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -51,9 +48,8 @@ class ChurnIT {
   }
 
   static double gauge(Proc scheduler, String name) throws Exception {
-    String body = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
-            URI.create("http://" + scheduler.grpc() + "/metrics")).build(),
-        HttpResponse.BodyHandlers.ofString()).body();
+    String body = LocalCluster.httpGet(LocalCluster.plainHttp(),
+        URI.create("http://" + scheduler.grpc() + "/metrics"));
     for (String line : body.split("\n")) {
       if (line.startsWith(name + " ")) {
         return Double.parseDouble(line.substring(name.length() + 1).trim());

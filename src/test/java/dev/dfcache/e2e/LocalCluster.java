@@ -290,13 +290,11 @@ public final class LocalCluster implements AutoCloseable {
 
   /** A value of a daemon's /metrics (on its upload port), summed over label sets. */
   public static double metric(Proc daemon, String name) throws Exception {
-    var client = daemon.tls == null ? java.net.http.HttpClient.newHttpClient()
-        : java.net.http.HttpClient.newBuilder()
+    var client = daemon.tls == null ? plainHttp()
+        : java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1)
             .sslContext(dev.dfcache.tls.TlsFiles.context(daemon.tls)).build();
-    String body = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
-            (daemon.tls == null ? "http" : "https") + "://127.0.0.1:" + daemon.uploadPort()
-                + "/metrics")).build(),
-        java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+    String body = httpGet(client, java.net.URI.create((daemon.tls == null ? "http" : "https")
+        + "://127.0.0.1:" + daemon.uploadPort() + "/metrics"));
     double sum = 0;
     for (String line : body.split("\n")) {
       if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
@@ -304,6 +302,32 @@ public final class LocalCluster implements AutoCloseable {
       }
     }
     return sum;
+  }
+
+  /** An HTTP/1.1 client: no h2c upgrade offered to servers that also speak gRPC. */
+  public static java.net.http.HttpClient plainHttp() {
+    return java.net.http.HttpClient.newBuilder()
+        .version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+  }
+
+  /**
+   * The body of a GET, asked again (3 tries) when the connection fails: a process busy with a
+   * test's load may reset a new connection, which is not what a metrics poll checks.
+   */
+  public static String httpGet(java.net.http.HttpClient client, java.net.URI uri)
+      throws Exception {
+    for (int attempt = 1; ; attempt++) {
+      try {
+        return client.send(java.net.http.HttpRequest.newBuilder(uri)
+                .timeout(java.time.Duration.ofSeconds(30)).build(),
+            java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      } catch (java.io.IOException e) {
+        if (attempt == 3) {
+          throw e;
+        }
+        Thread.sleep(500L * attempt);
+      }
+    }
   }
 
   private Proc start(String name, List<String> args, String readyLine, int grpc, int other,
