@@ -24,6 +24,7 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -45,6 +46,8 @@ public final class Bench {
   private static final Duration CALL = Duration.ofMinutes(10);
 
   private final boolean quick;
+  /** --profile: JFR on both daemons of the largest export and of the first export after start. */
+  boolean profile;
   /** --tls: certificates every server and daemon on 127.0.0.1 runs with; null = plaintext. */
   private Path tlsDir;
   private final boolean large;
@@ -85,6 +88,7 @@ public final class Bench {
     int onlyAt = Arrays.asList(args).indexOf("--only");
     String only = onlyAt >= 0 && onlyAt + 1 < args.length ? args[onlyAt + 1] : "";
     Bench bench = new Bench(quick, large, only, work, jar);
+    bench.profile = Arrays.asList(args).contains("--profile");
     if (Arrays.asList(args).contains("--tls")) {
       // mutual TLS on every hop of the processes on 127.0.0.1 (the seed's table, limit, cli)
       if (dev.dfcache.tls.CertsCommand.run(work.resolve("pki").toString(), "127.0.0.1") != 0) {
@@ -157,6 +161,9 @@ public final class Bench {
       call(DaemonRpc.IMPORT_TASK, ca, importReq("held-by-a", small));
       call(DaemonRpc.IMPORT_TASK, cb, importReq("held-by-b", small));
       int n = quick ? 300 : 1000;
+      profiledFrom = a;
+      profiledTo = b;
+      statDaemon = b;
       if (seedPart("latency")) {
         latencies(ca, cb, scheduler, n);
       }
@@ -183,7 +190,14 @@ public final class Bench {
     Node seed = procs.daemon("first-seed", scheduler.grpc());
     Node fresh = procs.daemon("first-export", scheduler.grpc());
     call(DaemonRpc.IMPORT_TASK, channel(seed), importReq("first", src));
+    profiledFrom = seed;
+    profiledTo = fresh;
+    Instant from = Instant.now();
     double first = timedExport(channel(fresh), "first");
+    if (profile) {
+      profiles("the first export of " + human(size) + " after the daemons start", "first-"
+          + human(size), from);
+    }
     String label = "first export of " + human(size) + " after the daemons start";
     double warmMs = warm == null ? Double.NaN : ((Number) warm.get("dfcache_ms")).doubleValue();
     record(new Row(label, fmtMs(first), Double.isNaN(warmMs) ? "" : fmtMs(warmMs) + " (warm p50)",
@@ -196,6 +210,18 @@ public final class Bench {
     latency("stat, local copy", n, 0.3, () -> call(DaemonRpc.STAT_TASK, cb, stat("held-by-b")));
     latency("stat, held by another peer", n, 0.6,
         () -> call(DaemonRpc.STAT_TASK, cb, stat("held-by-a")));
+    if (profile) {
+      // more of the same, alone in the profile's window: the daemon's side and the scheduler's
+      Instant windowStart = Instant.now();
+      for (int i = 0; i < n; i++) {
+        call(DaemonRpc.STAT_TASK, cb, stat("held-by-a"));
+      }
+      Map<String, Node> sides = new LinkedHashMap<>();
+      sides.put("daemon", statDaemon);
+      sides.put("scheduler", scheduler);
+      profiles(n + " more stats of a task held by another peer", "stat-remote", windowStart,
+          sides);
+    }
     latency("stat, nowhere", n, 0.8, () -> callExpectingError(DaemonRpc.STAT_TASK, cb, stat("nowhere")));
     latency("delete", n, 1.0, () -> call(DaemonRpc.DELETE_TASK, cb,
         DeleteTaskRequest.newBuilder().setUrl(TaskIds.urlForCid("not-here")).build()));
@@ -265,6 +291,12 @@ public final class Bench {
       http.add(ms(nginx.download(name, httpOut)));
       Files.delete(httpOut);
     }
+    if (profile && size >= 128 * MIB && profiledFrom != null) {
+      // one more, not timed, alone in the profile's window
+      Instant windowStart = Instant.now();
+      timedExport(to, name);
+      profiles("one more warm export of " + human(size), "warm-" + human(size), windowStart);
+    }
     double e = median(exports);
     double h = median(http);
     String label = "export " + human(size) + " from a peer, p50";
@@ -274,6 +306,35 @@ public final class Bench {
     json.put(label, Map.of("dfcache_ms", e, "http_ms", h, "ratio", e / h,
         "dfcache_mib_s", size / MIB / (e / 1000), "runs", runs));
     Files.delete(src);
+  }
+
+  /** The daemons the next --profile recording is of: the uploader, the downloader. */
+  private Node profiledFrom;
+  private Node profiledTo;
+  /** The daemon the latency rows call (--profile). */
+  private Node statDaemon;
+
+  /** Stops both recordings, prints where each side's CPU went, keeps the .jfr files. */
+  private void profiles(String what, String tag, Instant from) throws Exception {
+    Map<String, Node> sides = new LinkedHashMap<>();
+    sides.put("uploader", profiledFrom);
+    sides.put("downloader", profiledTo);
+    profiles(what, tag, from, sides);
+  }
+
+  private void profiles(String what, String tag, Instant from, Map<String, Node> sides)
+      throws Exception {
+    Instant to = Instant.now();
+    for (var e : sides.entrySet()) {
+      String side = e.getKey();
+      Node n = e.getValue();
+      Path file = Path.of("bench-profile-" + tag.replace(' ', '-') + "-" + side + ".jfr")
+          .toAbsolutePath();
+      JfrProfile.dump(n, file);
+      System.out.printf("  profile of %s (%d ms), the %s (%s):%n", what,
+          java.time.Duration.between(from, to).toMillis(), side, file);
+      System.out.print(JfrProfile.summary(file, from, to));
+    }
   }
 
   /** Exports a task that only another peer holds; returns the milliseconds, then forgets it. */
@@ -380,10 +441,11 @@ public final class Bench {
    * every daemon, and the seed's interface counter of bytes sent (null: none to read).
    */
   private record SwarmHosts(Host scheduler, List<Host> peers, List<String> daemonFlags,
-      SentBytes seedSent) {}
+      SentBytes sent) {}
 
+  /** Bytes host i's interface has sent so far. */
   private interface SentBytes {
-    long read() throws Exception;
+    long read(int host) throws Exception;
   }
 
   void swarm() throws Exception {
@@ -398,28 +460,38 @@ public final class Bench {
     swarmCase(new SwarmCase("swarm", "swarm: " + human(size) + " to " + n + " peers, upload cap "
         + human(cap) + "/s", n, size, cap, "daemon --upload-limit"), onLoopback(n, cap));
 
-    // What the network allows: one network namespace per host, its upload capped by tc.
-    long[][] cases = quick ? new long[][] {{64 * MIB, 50}}
-        : new long[][] {{64 * MIB, 50}, {128 * MIB, 100}}; // {S, B in Mbit/s}
+    // What the network allows: one network namespace per host, its upload capped by tc; the
+    // first case also under a plain tbf, whose one FIFO delays a downloader's ACKs (NetnsHosts).
+    record NetCase(long size, long mbit, NetnsHosts.Shaper shaper) {}
+    List<NetCase> cases = new ArrayList<>(List.of(
+        new NetCase(64 * MIB, 50, NetnsHosts.Shaper.HTB_ACKS_FIRST),
+        new NetCase(64 * MIB, 50, NetnsHosts.Shaper.TBF_FIFO)));
+    if (!quick) {
+      cases.add(new NetCase(128 * MIB, 100, NetnsHosts.Shaper.HTB_ACKS_FIRST));
+    }
     int downloaders = 6;
     if (why != null) {
       System.out.println("  swarm: " + why + ", so no network namespaces: the " + downloaders
           + "-peer swarms run on 127.0.0.1, capped by the daemons' own --upload-limit, not by tc");
+      cases.removeIf(c -> c.shaper() != NetnsHosts.Shaper.HTB_ACKS_FIRST);
     }
-    for (long[] c : cases) {
-      long bits = c[1] * 1_000_000;
-      String id = "swarm-" + c[1] + "mbit";
-      String what = human(c[0]) + " to " + downloaders + " peers, ";
+    for (NetCase c : cases) {
+      long bits = c.mbit() * 1_000_000;
+      String id = "swarm-" + c.mbit() + "mbit"
+          + (c.shaper() == NetnsHosts.Shaper.TBF_FIFO ? "-fifo" : "");
+      String what = human(c.size()) + " to " + downloaders + " peers, ";
       if (why == null) {
-        try (NetnsHosts hosts = NetnsHosts.create(downloaders + 1, bits)) {
+        try (NetnsHosts hosts = NetnsHosts.create(downloaders + 1, bits, c.shaper())) {
           System.out.println("  swarm: hosts in " + hosts.describe() + ", each host's upload "
-              + "capped by tc tbf at " + c[1] + " Mbit/s, the scheduler's not");
-          swarmCase(new SwarmCase(id, "swarm netns: " + what + "tc " + c[1] + " Mbit/s",
-              downloaders, c[0], bits / 8, "tc tbf"), inNamespaces(hosts));
+              + "capped by tc (" + c.shaper().label + ") at " + c.mbit()
+              + " Mbit/s, the scheduler's not");
+          swarmCase(new SwarmCase(id, "swarm netns: " + what + "tc " + c.mbit() + " Mbit/s ("
+              + c.shaper().label + ")", downloaders, c.size(), bits / 8, "tc " + c.shaper()),
+              inNamespaces(hosts));
         }
       } else {
-        swarmCase(new SwarmCase(id, "swarm 127.0.0.1: " + what + "daemon limit " + c[1]
-            + " Mbit/s", downloaders, c[0], bits / 8, "daemon --upload-limit"),
+        swarmCase(new SwarmCase(id, "swarm 127.0.0.1: " + what + "daemon limit " + c.mbit()
+            + " Mbit/s", downloaders, c.size(), bits / 8, "daemon --upload-limit"),
             onLoopback(downloaders, bits / 8));
       }
     }
@@ -436,7 +508,7 @@ public final class Bench {
     for (int i = 0; i < hosts.count(); i++) {
       peers.add(hosts.host(i));
     }
-    return new SwarmHosts(hosts.scheduler(), peers, List.of(), () -> hosts.txBytes(0));
+    return new SwarmHosts(hosts.scheduler(), peers, List.of(), hosts::txBytes);
   }
 
   private void swarmCase(SwarmCase c, SwarmHosts on) throws Exception {
@@ -456,13 +528,38 @@ public final class Bench {
       Path src = randomFile(c.id() + "-src", c.size());
       call(DaemonRpc.IMPORT_TASK, channel(seed), importReq(c.id(), src));
       long uploaded0 = uploadedBytes(seed);
-      long sent0 = on.seedSent() == null ? 0 : on.seedSent().read();
+      Map<String, Object> figures0 = new LinkedHashMap<>();
+      long sent0 = on.sent() == null ? 0 : on.sent().read(0);
+      UploadTimeline timeline = on.sent() == null ? null
+          : UploadTimeline.start(c.downloaders() + 1, on.sent()::read);
+      MachineCpu cpu0 = MachineCpu.now();
       long t0 = System.nanoTime();
       exportEverywhere(peers, c.id());
       double wall = (System.nanoTime() - t0) / 1e9;
+      MachineCpu cpu1 = MachineCpu.now();
+      double cpuBusy = cpu1 == null ? -1 : cpu1.busySince(cpu0);
       // the counter first: reading /metrics makes the seed send a few KB
-      long sent = on.seedSent() == null ? -1 : on.seedSent().read() - sent0;
+      long sent = on.sent() == null ? -1 : on.sent().read(0) - sent0;
+      if (timeline != null) {
+        timeline.stop();
+        Path file = Path.of("bench-" + c.id() + "-uploads.txt").toAbsolutePath();
+        Files.writeString(file, timeline.table(c.cap()));
+        System.out.println("  " + c.label() + ": " + timeline.summary(c.cap(), wall)
+            + " (every host's upload each 0.5 s: " + file + ")");
+        figures0.put("upload_use_of_cap", timeline.useOfCap(c.cap(), wall));
+      }
       long uploaded = uploadedBytes(seed) - uploaded0;
+      if (cpuBusy >= 0) {
+        // near 100%: the swarm ran out of CPU (every host shares this machine's cores)
+        System.out.println(String.format(Locale.ROOT, "  %s: the machine's CPUs were %.0f%% busy "
+            + "(%d cores, /proc/stat)", c.label(), 100 * cpuBusy,
+            Runtime.getRuntime().availableProcessors()));
+        figures0.put("machine_cpu_busy", cpuBusy);
+      }
+      System.out.println("  " + c.label() + ": upload requests refused (503), seed: "
+          + metricLines(seed, "dfcache_daemon_uploads_rejected_total") + "; downloaders: "
+          + peers.stream().map(p -> metricLines(p, "dfcache_daemon_uploads_rejected_total"))
+              .toList());
       // Under tc, B is the rate of whole frames: TCP/IP and Ethernet headers take ~4.6% of it,
       // so even a perfect swarm needs ~1.05 S/B.
       double p2p = c.size() / (double) c.cap();
@@ -478,7 +575,7 @@ public final class Bench {
       }
       record(new Row(c.label() + ", seed's uploaded bytes / S (daemon metric)", human(uploaded),
           "", ratio(uploaded / (double) c.size()), "<= 2"));
-      Map<String, Object> figures = new LinkedHashMap<>();
+      Map<String, Object> figures = figures0;
       figures.put("size_bytes", c.size());
       figures.put("downloaders", c.downloaders());
       figures.put("upload_cap_bytes_s", c.cap());
@@ -518,6 +615,20 @@ public final class Bench {
               .setOutput(out.toString()).build())));
     }
     CompletableFuture.allOf(all.toArray(CompletableFuture[]::new)).join();
+  }
+
+  /** The daemon's metric lines of that name, labels and values only ("" if it cannot be read). */
+  static String metricLines(Node daemon, String name) {
+    try {
+      var client = java.net.http.HttpClient.newHttpClient();
+      String body = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+              "http://" + daemon.host() + ":" + daemon.otherPort() + "/metrics")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+      return java.util.Arrays.stream(body.split("\n")).filter(l -> l.startsWith(name))
+          .map(l -> l.substring(name.length())).collect(java.util.stream.Collectors.joining(" "));
+    } catch (Exception e) {
+      return "";
+    }
   }
 
   static long uploadedBytes(Node daemon) throws Exception {
@@ -611,9 +722,11 @@ public final class Bench {
   // ---------------------------------------------------------------- helpers
 
   /** The daemons' and schedulers' JVM flags, as bin/dfdaemon sets them; BENCH_SERVER_JAVA_OPTS overrides. */
-  String serverOpts() {
+  String serverOpts() throws java.io.IOException {
     String override = System.getenv("BENCH_SERVER_JAVA_OPTS");
-    return override != null && !override.isBlank() ? override.trim() : "-Xms256m -Xmx1g -XX:+UseG1GC";
+    String opts = override != null && !override.isBlank() ? override.trim()
+        : "-Xms256m -Xmx1g -XX:+UseG1GC";
+    return profile ? opts + " " + JfrProfile.jvmFlag() : opts;
   }
 
   static String cliOpts() {

@@ -21,7 +21,7 @@ import java.util.regex.Pattern;
  * removed by the next one (and by nothing else):
  * <pre>
  *   namespace dfb-br      bridge br0, holding the bridge ends of all veth pairs below
- *   namespace dfb-h&lt;i&gt;    eth0 = 10.213.X.(10+i)/24, egress qdisc tbf at the cap; lo up
+ *   namespace dfb-h&lt;i&gt;    eth0 = 10.213.X.(10+i)/24, an egress qdisc at the cap ({@link Shaper}); lo up
  *   namespace dfb-sched   eth0 = 10.213.X.2/24, no cap: the scheduler's few bytes are not measured
  *   root namespace        dfb-ctl = 10.213.X.1/24: the bench's own gRPC calls (import, export and
  *                         /metrics; the requests name files, no content crosses it)
@@ -31,6 +31,27 @@ import java.util.regex.Pattern;
  * root namespace overlaps.
  */
 final class NetnsHosts implements AutoCloseable {
+  /**
+   * How a host's upload is capped. Both count every byte the host sends, pure ACKs included.
+   * <ul>
+   *   <li>{@code HTB_ACKS_FIRST}: htb at the cap, pure TCP ACKs in a class served first, the rest
+   *       in a FIFO of 50 ms. A host's ACKs then leave at once, as they do from a host whose
+   *       qdisc queues per flow (fq_codel, Linux's default) or prioritises them.
+   *   <li>{@code TBF_FIFO}: tbf at the cap with one FIFO of 50 ms. A downloader's ACKs for what
+   *       it receives wait behind its own uploads (up to 50 ms, or are dropped when the FIFO is
+   *       full), so its parents' TCP flows slow down: the harshest link there is.
+   * </ul>
+   */
+  enum Shaper {
+    HTB_ACKS_FIRST("htb, ACKs first"), TBF_FIFO("tbf, one FIFO");
+
+    final String label;
+
+    Shaper(String label) {
+      this.label = label;
+    }
+  }
+
   static final String PREFIX = "dfb-";
   private static final String BRIDGE_NS = PREFIX + "br";
   private static final String SCHEDULER_NS = PREFIX + "sched";
@@ -64,7 +85,7 @@ final class NetnsHosts implements AutoCloseable {
    * Hosts 0..hosts-1 plus the scheduler's, each host's upload capped at capBitsPerSecond. Removes
    * the left-overs of an earlier run first; removes what it made if it fails half way.
    */
-  static NetnsHosts create(int hosts, long capBitsPerSecond) throws Exception {
+  static NetnsHosts create(int hosts, long capBitsPerSecond, Shaper shaper) throws Exception {
     removeAll();
     NetnsHosts made = new NetnsHosts(freeSubnet(), hosts);
     Runtime.getRuntime().addShutdownHook(made.onExit); // Ctrl-C leaves nothing behind either
@@ -77,9 +98,9 @@ final class NetnsHosts implements AutoCloseable {
       attach("ctl");
       ip("addr", "add", made.subnet + "1/24", "dev", CONTROL_LINK);
       ip("link", "set", CONTROL_LINK, "up");
-      made.addHost(SCHEDULER_NS, "sched", made.subnet + "2", 0);
+      made.addHost(SCHEDULER_NS, "sched", made.subnet + "2", 0, shaper);
       for (int i = 0; i < hosts; i++) {
-        made.addHost(ns(i), "h" + i, made.address(i), capBitsPerSecond);
+        made.addHost(ns(i), "h" + i, made.address(i), capBitsPerSecond, shaper);
       }
       return made;
     } catch (Exception | Error e) {
@@ -88,9 +109,9 @@ final class NetnsHosts implements AutoCloseable {
     }
   }
 
-  /** A namespace with lo up and eth0 on the bridge; cap > 0: a tbf on eth0's egress. */
-  private void addHost(String ns, String bridgeEnd, String address, long capBitsPerSecond)
-      throws Exception {
+  /** A namespace with lo up and eth0 on the bridge; cap > 0: the shaper on eth0's egress. */
+  private void addHost(String ns, String bridgeEnd, String address, long capBitsPerSecond,
+      Shaper shaper) throws Exception {
     ip("netns", "add", ns);
     ip("-n", ns, "link", "set", "lo", "up");
     ip("-n", BRIDGE_NS, "link", "add", bridgeEnd, "type", "veth", "peer", "name", "eth0",
@@ -100,10 +121,35 @@ final class NetnsHosts implements AutoCloseable {
     ip("-n", ns, "link", "set", "eth0", "up");
     if (capBitsPerSecond > 0) {
       // Egress of the host's own interface = its upload; what it downloads arrives uncapped, as
-      // the S/B bound assumes. A 4 KB bucket keeps bursts to ~3 frames, 50 ms of queue at most.
-      exec("ip", "netns", "exec", ns, "tc", "qdisc", "add", "dev", "eth0", "root", "tbf",
-          "rate", capBitsPerSecond + "bit", "burst", "32kbit", "latency", "50ms");
+      // the S/B bound assumes. Buckets of 4 KB keep bursts to ~3 frames, 50 ms of queue at most.
+      if (shaper == Shaper.HTB_ACKS_FIRST) {
+        String rate = capBitsPerSecond + "bit";
+        tc(ns, "qdisc", "add", "dev", "eth0", "root", "handle", "1:", "htb", "default", "20",
+            "r2q", "100");
+        tc(ns, "class", "add", "dev", "eth0", "parent", "1:", "classid", "1:1", "htb", "rate",
+            rate, "burst", "4k", "cburst", "4k");
+        tc(ns, "class", "add", "dev", "eth0", "parent", "1:1", "classid", "1:10", "htb", "rate",
+            capBitsPerSecond / 10 + "bit", "ceil", rate, "prio", "0", "burst", "4k", "cburst", "4k");
+        tc(ns, "class", "add", "dev", "eth0", "parent", "1:1", "classid", "1:20", "htb", "rate",
+            capBitsPerSecond * 9 / 10 + "bit", "ceil", rate, "prio", "1", "burst", "4k",
+            "cburst", "4k");
+        tc(ns, "qdisc", "add", "dev", "eth0", "parent", "1:20", "handle", "20:", "bfifo", "limit",
+            Long.toString(capBitsPerSecond / 8 / 20));
+        // TCP segments of at most 64 bytes of IP length (pure ACKs) go first
+        tc(ns, "filter", "add", "dev", "eth0", "parent", "1:", "protocol", "ip", "prio", "1",
+            "u32", "match", "ip", "protocol", "6", "0xff", "match", "u16", "0x0000", "0xffc0",
+            "at", "2", "flowid", "1:10");
+      } else {
+        tc(ns, "qdisc", "add", "dev", "eth0", "root", "tbf",
+            "rate", capBitsPerSecond + "bit", "burst", "32kbit", "latency", "50ms");
+      }
     }
+  }
+
+  private static void tc(String ns, String... args) throws Exception {
+    List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, "tc"));
+    cmd.addAll(List.of(args));
+    exec(cmd.toArray(String[]::new));
   }
 
   private static void attach(String bridgeEnd) throws Exception {
