@@ -528,7 +528,7 @@ public final class Bench {
       Path src = randomFile(c.id() + "-src", c.size());
       call(DaemonRpc.IMPORT_TASK, channel(seed), importReq(c.id(), src));
       long uploaded0 = uploadedBytes(seed);
-      Map<String, Object> figures0 = new LinkedHashMap<>();
+      Map<String, Object> figures = new LinkedHashMap<>();
       long sent0 = on.sent() == null ? 0 : on.sent().read(0);
       UploadTimeline timeline = on.sent() == null ? null
           : UploadTimeline.start(c.downloaders() + 1, on.sent()::read);
@@ -546,7 +546,7 @@ public final class Bench {
         Files.writeString(file, timeline.table(c.cap()));
         System.out.println("  " + c.label() + ": " + timeline.summary(c.cap(), wall)
             + " (every host's upload each 0.5 s: " + file + ")");
-        figures0.put("upload_use_of_cap", timeline.useOfCap(c.cap(), wall));
+        figures.put("upload_use_of_cap", timeline.useOfCap(c.cap(), wall));
       }
       long uploaded = uploadedBytes(seed) - uploaded0;
       if (cpuBusy >= 0) {
@@ -554,7 +554,7 @@ public final class Bench {
         System.out.println(String.format(Locale.ROOT, "  %s: the machine's CPUs were %.0f%% busy "
             + "(%d cores, /proc/stat)", c.label(), 100 * cpuBusy,
             Runtime.getRuntime().availableProcessors()));
-        figures0.put("machine_cpu_busy", cpuBusy);
+        figures.put("machine_cpu_busy", cpuBusy);
       }
       System.out.println("  " + c.label() + ": upload requests refused (503), seed: "
           + metricLines(seed, "dfcache_daemon_uploads_rejected_total") + "; downloaders: "
@@ -575,7 +575,6 @@ public final class Bench {
       }
       record(new Row(c.label() + ", seed's uploaded bytes / S (daemon metric)", human(uploaded),
           "", ratio(uploaded / (double) c.size()), "<= 2"));
-      Map<String, Object> figures = figures0;
       figures.put("size_bytes", c.size());
       figures.put("downloaders", c.downloaders());
       figures.put("upload_cap_bytes_s", c.cap());
@@ -620,11 +619,7 @@ public final class Bench {
   /** The daemon's metric lines of that name, labels and values only ("" if it cannot be read). */
   static String metricLines(Node daemon, String name) {
     try {
-      var client = java.net.http.HttpClient.newHttpClient();
-      String body = client.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(
-              "http://" + daemon.host() + ":" + daemon.otherPort() + "/metrics")).build(),
-          java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-      return java.util.Arrays.stream(body.split("\n")).filter(l -> l.startsWith(name))
+      return metricsText(daemon).lines().filter(l -> l.startsWith(name))
           .map(l -> l.substring(name.length())).collect(java.util.stream.Collectors.joining(" "));
     } catch (Exception e) {
       return "";
@@ -632,17 +627,17 @@ public final class Bench {
   }
 
   static long uploadedBytes(Node daemon) throws Exception {
-    var client = java.net.http.HttpClient.newHttpClient();
-    String body = client.send(java.net.http.HttpRequest.newBuilder(
+    String name = "dfcache_daemon_uploaded_bytes_total ";
+    return metricsText(daemon).lines().filter(l -> l.startsWith(name)).findFirst()
+        .map(l -> (long) Double.parseDouble(l.substring(name.length()).trim())).orElse(-1L);
+  }
+
+  /** The daemon's /metrics page (Prometheus text). */
+  private static String metricsText(Node daemon) throws Exception {
+    return java.net.http.HttpClient.newHttpClient().send(java.net.http.HttpRequest.newBuilder(
             java.net.URI.create("http://" + daemon.host() + ":" + daemon.otherPort() + "/metrics"))
             .build(),
         java.net.http.HttpResponse.BodyHandlers.ofString()).body();
-    for (String line : body.split("\n")) {
-      if (line.startsWith("dfcache_daemon_uploaded_bytes_total ")) {
-        return (long) Double.parseDouble(line.substring(line.indexOf(' ') + 1).trim());
-      }
-    }
-    return -1;
   }
 
   // ---------------------------------------------------------------- scheduler scale

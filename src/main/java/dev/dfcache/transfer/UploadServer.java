@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -45,6 +46,8 @@ public final class UploadServer implements Function<HttpRequest, CompletionStage
   private final boolean peersOnly;
   /** A response whose body has not started by then was never sent (see body()). */
   static final long UNSENT_RELEASE_MS = 10_000;
+  /** startedNanos of a response whose stream has not run yet. */
+  private static final long NOT_STARTED = Long.MIN_VALUE;
 
   /**
    * @param uploadLimit shared by every upload of this daemon, or null for none
@@ -180,18 +183,17 @@ public final class UploadServer implements Function<HttpRequest, CompletionStage
     if (uploadLimit != null && !uploadLimit.unlimited()) {
       chunks = chunks.via(uploadLimit.pace(ByteString::size));
     }
-    AtomicBoolean started = new AtomicBoolean();
+    AtomicLong startedNanos = new AtomicLong(NOT_STARTED);
     AtomicBoolean released = new AtomicBoolean();
-    long[] startedNanos = {0};
     Consumer<Boolean> release = sentAll -> {
       if (released.compareAndSet(false, true)) {
         slots.release(taskId, start, peerId,
-            sentAll && wholeTask ? System.nanoTime() - startedNanos[0] : -1);
+            sentAll && wholeTask ? System.nanoTime() - startedNanos.get() : -1);
         metrics.activeUploads.dec();
       }
     };
     CompletableFuture.delayedExecutor(UNSENT_RELEASE_MS, TimeUnit.MILLISECONDS).execute(() -> {
-      if (!started.get()) {
+      if (startedNanos.get() == NOT_STARTED) {
         release.accept(false);
       }
     });
@@ -201,8 +203,7 @@ public final class UploadServer implements Function<HttpRequest, CompletionStage
           return c;
         })
         .watchTermination((mat, done) -> {
-          startedNanos[0] = System.nanoTime();
-          started.set(true);
+          startedNanos.set(System.nanoTime());
           done.whenComplete((d, t) -> release.accept(t == null));
           return mat;
         });

@@ -94,17 +94,12 @@ public final class UploadSlots {
 
   private boolean sentJustNow(String taskId, long start, String peerId) {
     Map<Long, Sent> sent = recentlySent.get(taskId);
-    if (sent == null) {
-      return false;
-    }
-    long now = clock.getAsLong();
-    sent.values().removeIf(x -> x.untilNanos() - now <= 0);
-    if (sent.isEmpty()) {
-      recentlySent.remove(taskId);
-      return false;
-    }
-    Sent last = sent.get(start);
-    return last != null && !last.peerId().equals(peerId);
+    Sent last = sent == null ? null : sent.get(start);
+    return last != null && !expired(last, clock.getAsLong()) && !last.peerId().equals(peerId);
+  }
+
+  private static boolean expired(Sent sent, long now) {
+    return sent.untilNanos() - now <= 0;
   }
 
   public synchronized void release(String taskId, long start, String peerId) {
@@ -120,11 +115,13 @@ public final class UploadSlots {
       long grace = Math.max(MIN_RESEND_GRACE_NANOS, Math.min(MAX_RESEND_GRACE_NANOS, tookNanos));
       long now = clock.getAsLong();
       if (recentlySent.size() > 256) { // tasks nobody asks for again keep no entries for long
-        recentlySent.values().forEach(m -> m.values().removeIf(x -> x.untilNanos() - now <= 0));
+        recentlySent.values().forEach(m -> m.values().removeIf(x -> expired(x, now)));
         recentlySent.values().removeIf(Map::isEmpty);
       }
-      recentlySent.computeIfAbsent(taskId, k -> new HashMap<>())
-          .put(start, new Sent(peerId, now + grace));
+      // expired entries go here, once per upload, not on each request
+      Map<Long, Sent> sent = recentlySent.computeIfAbsent(taskId, k -> new HashMap<>());
+      sent.values().removeIf(x -> expired(x, now));
+      sent.put(start, new Sent(peerId, now + grace));
     }
     TaskUploads uploads = byTask.get(taskId);
     List<String> to = uploads == null ? null : uploads.peersByStart.get(start);
