@@ -48,6 +48,7 @@ class ClusterListingIT {
     String seed = "127.0.0.1:" + c1;
     Proc s1 = cluster.scheduler("s1", List.of(seed), c1);
     Proc s2 = cluster.scheduler("s2", List.of(seed), c2);
+    LocalCluster.awaitSchedulerMembers(2, s1, s2); // no shard moves while the test lists
     Proc a = cluster.daemon("a", s1.grpc() + "," + s2.grpc());
     Proc b = cluster.daemon("b", s2.grpc() + "," + s1.grpc());
     Set<String> imported = new HashSet<>();

@@ -304,6 +304,25 @@ public final class LocalCluster implements AutoCloseable {
     return sum;
   }
 
+  /**
+   * Waits until every given scheduler node counts {@code members} Up. A test that creates tasks
+   * before a second node has joined has their shards rebalanced onto it a few seconds later, and
+   * a moved task's in-memory state starts again empty (until its holders announce it again).
+   */
+  public static void awaitSchedulerMembers(int members, Proc... schedulers) throws Exception {
+    long deadline = System.nanoTime() + java.time.Duration.ofSeconds(45).toNanos();
+    for (Proc s : schedulers) {
+      java.net.URI uri = java.net.URI.create("http://" + s.grpc() + "/metrics");
+      while (dev.dfcache.metrics.PrometheusText.parse(httpGet(plainHttp(), uri))
+          .value("dfcache_scheduler_cluster_members") != members) {
+        if (System.nanoTime() > deadline) {
+          throw new AssertionError(s.name + " never counted " + members + " members");
+        }
+        Thread.sleep(200);
+      }
+    }
+  }
+
   /** An HTTP/1.1 client: no h2c upgrade offered to servers that also speak gRPC. */
   public static java.net.http.HttpClient plainHttp() {
     return java.net.http.HttpClient.newBuilder()
