@@ -39,12 +39,20 @@ import picocli.CommandLine.Parameters;
             + "first non-loopback address): schedulers let a daemon act only for peers at the "
             + "addresses its certificate names (scheduler option --peer-identity).",
         "",
+        "--role marks what a certificate may act as (a URI name urn:dfcache:role:ROLE): the "
+            + "manager registers a scheduler only with the scheduler role and a daemon only with "
+            + "the dfdaemon role; scheduler nodes admit only scheduler certificates into their "
+            + "cluster. Without --role a certificate gets every role: fine when one certificate "
+            + "serves every component of one host (the quickstart), not for a fleet.",
+        "",
         "Writes DIR/ca.crt, DIR/ca.p12 + DIR/ca.pass (the CA's key: keep it safe, or offline), "
             + "and DIR/NAME/ca.crt, DIR/NAME/tls.crt, DIR/NAME/tls.key for each host: hand "
             + "DIR/NAME to that host's component as --tls-dir, or store it as a Kubernetes "
             + "Secret (kubectl create secret generic NAME --from-file=DIR/NAME)."},
     footer = {"", "Example:",
-        "  bin/dfcache-certs /etc/dfcache/pki 10.0.0.5 node-2,10.0.0.6 scheduler-0.dfcache"})
+        "  bin/dfcache-certs --role dfdaemon /etc/dfcache/pki 10.0.0.5 node-2,10.0.0.6",
+        "  bin/dfcache-certs --role scheduler /etc/dfcache/pki scheduler-0,dfcache-scheduler",
+        "  bin/dfcache-certs --role manager /etc/dfcache/pki dfcache-manager"})
 public final class CertsCommand implements Callable<Integer> {
   private static final Pattern IP = Pattern.compile("^[0-9.]+$|^[0-9a-fA-F:]+:[0-9a-fA-F:.]*$");
   private static final Pattern SAFE_NAME = Pattern.compile("^[A-Za-z0-9:][A-Za-z0-9.:-]{0,252}$");
@@ -61,8 +69,21 @@ public final class CertsCommand implements Callable<Integer> {
       description = "validity of host certificates in days (default 825; the CA: 10 years)")
   int days;
 
+  @Option(names = "--role", split = ",", paramLabel = "ROLE",
+      description = "scheduler, dfdaemon or manager (comma-joined for several); default: all "
+          + "three")
+  List<String> roles;
+
   @Override
   public Integer call() throws Exception {
+    List<CertificateRoles.Role> marked;
+    try {
+      marked = roles == null || roles.isEmpty() ? List.of(CertificateRoles.Role.values())
+          : roles.stream().map(CertificateRoles.Role::parse).distinct().toList();
+    } catch (IllegalArgumentException e) {
+      System.err.println("Error: --role: " + e.getMessage());
+      return 1;
+    }
     for (String name : names) {
       for (String part : name.split(",", -1)) {
         if (!SAFE_NAME.matcher(part).matches()) {
@@ -88,12 +109,13 @@ public final class CertsCommand implements Callable<Integer> {
       System.out.println("made the CA: " + dir.resolve("ca.crt"));
     }
     for (String name : names) {
-      host(name, caStore, caPass);
+      host(name, marked, caStore, caPass);
     }
     return 0;
   }
 
-  private void host(String names, Path caStore, Path caPass) throws Exception {
+  private void host(String names, List<CertificateRoles.Role> marked, Path caStore, Path caPass)
+      throws Exception {
     List<String> all = List.of(names.split(","));
     String name = all.get(0);
     Path out = Files.createDirectories(dir.resolve(name));
@@ -108,8 +130,10 @@ public final class CertsCommand implements Callable<Integer> {
           caPass.toString());
       keytool("-certreq", "-alias", "host", "-keystore", store.toString(),
           "-storepass:file", caPass.toString(), "-file", csr.toString());
-      String san = String.join(",", all.stream()
+      List<String> sans = new ArrayList<>(all.stream()
           .map(n -> (IP.matcher(n).matches() ? "ip:" : "dns:") + n).toList());
+      marked.forEach(r -> sans.add("uri:" + CertificateRoles.uri(r)));
+      String san = String.join(",", sans);
       keytool("-gencert", "-alias", "ca", "-keystore", caStore.toString(),
           "-storepass:file", caPass.toString(), "-infile", csr.toString(),
           "-outfile", out.resolve(TlsFiles.CERT).toString(), "-rfc",
@@ -123,7 +147,8 @@ public final class CertsCommand implements Callable<Integer> {
       writePrivate(out.resolve(TlsFiles.KEY), TlsFiles.pem(key));
       Files.copy(dir.resolve("ca.crt"), out.resolve(TlsFiles.CA),
           java.nio.file.StandardCopyOption.REPLACE_EXISTING);
-      System.out.println("made " + out + "/{ca.crt,tls.crt,tls.key} for " + names);
+      System.out.println("made " + out + "/{ca.crt,tls.crt,tls.key} for " + names + " (role: "
+          + String.join(", ", marked.stream().map(CertificateRoles.Role::label).toList()) + ")");
     } finally {
       Files.deleteIfExists(store);
       Files.deleteIfExists(csr);
