@@ -80,7 +80,9 @@ public final class Bench {
   public static void main(String[] args) throws Exception {
     boolean quick = Arrays.asList(args).contains("--quick");
     boolean large = Arrays.asList(args).contains("--large");
-    Path jar = Path.of(Bench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+    // The product's jar (the harness itself lives in target/test-classes, not in it)
+    Path jar = Path.of(dev.dfcache.Main.class.getProtectionDomain().getCodeSource().getLocation()
+        .toURI());
     Path work = Files.createTempDirectory("dfcache-bench");
     // nginx's workers run as an unprivileged user: let them read the files they serve.
     Files.setPosixFilePermissions(work,
