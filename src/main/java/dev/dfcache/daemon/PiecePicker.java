@@ -27,10 +27,13 @@ import java.util.Random;
  *       elsewhere (at most two requests per piece); the first to arrive wins and the caller
  *       cancels the other, so a slow last piece never waits out its timeout.
  * </ul>
+ *
+ * <p>Public for the swarm simulation (src/bench/java, dev.dfcache.sim), which drives this very
+ * policy with a simulated clock.
  */
-final class PiecePicker {
+public final class PiecePicker {
 
-  record Assignment(int piece, String parent) {}
+  public record Assignment(int piece, String parent) {}
 
   private static final class Parent {
     final BitSet pieces = new BitSet();
@@ -75,7 +78,7 @@ final class PiecePicker {
     this(pieceCount, perParentLimit, randomFirst, random, System::nanoTime);
   }
 
-  PiecePicker(int pieceCount, int perParentLimit, int randomFirst, Random random,
+  public PiecePicker(int pieceCount, int perParentLimit, int randomFirst, Random random,
       java.util.function.LongSupplier clock) {
     this.pieceCount = pieceCount;
     this.perParentLimit = Math.max(1, perParentLimit);
@@ -86,7 +89,7 @@ final class PiecePicker {
   }
 
   /** The parent holds these pieces (in addition to what it was known to hold). */
-  void parentHas(String parentId, BitSet pieces) {
+  public void parentHas(String parentId, BitSet pieces) {
     Parent p = parents.computeIfAbsent(parentId, k -> new Parent(perParentLimit));
     BitSet added = (BitSet) pieces.clone();
     added.andNot(p.pieces);
@@ -97,7 +100,7 @@ final class PiecePicker {
     p.pieces.or(added);
   }
 
-  void parentHasAll(String parentId) {
+  public void parentHasAll(String parentId) {
     BitSet all = new BitSet(pieceCount);
     all.set(0, pieceCount);
     parentHas(parentId, all);
@@ -107,7 +110,7 @@ final class PiecePicker {
    * Forgets a parent (failed, gone). Returns the pieces that were in flight to it: the caller
    * cancels those requests; the pieces are assignable again.
    */
-  List<Integer> removeParent(String parentId) {
+  public List<Integer> removeParent(String parentId) {
     Parent p = parents.remove(parentId);
     if (p == null) {
       return List.of();
@@ -129,7 +132,7 @@ final class PiecePicker {
   }
 
   /** The next request to make, or null when none can be made now. Records it as in flight. */
-  Assignment next() {
+  public Assignment next() {
     if (complete()) {
       return null;
     }
@@ -272,7 +275,7 @@ final class PiecePicker {
    * The piece arrived (verified) from this parent. Returns the other parents it is still in
    * flight to (endgame duplicates): the caller cancels those requests.
    */
-  List<String> succeeded(int piece, String parentId) {
+  public List<String> succeeded(int piece, String parentId) {
     have.set(piece);
     requested.clear(piece);
     List<String> askedOf = inflight.remove(piece);
@@ -297,7 +300,7 @@ final class PiecePicker {
   }
 
   /** The request failed or was cancelled: the piece may be asked of someone again. */
-  void released(int piece, String parentId) {
+  public void released(int piece, String parentId) {
     List<String> askedOf = inflight.get(piece);
     if (askedOf == null || !askedOf.remove(parentId)) {
       return; // already settled (it arrived from another parent, or the parent was removed)
@@ -318,7 +321,7 @@ final class PiecePicker {
    * pieces at once from now on, for nothing for {@link #REST_NANOS}, and not for this piece for
    * {@link #REFUSAL_NANOS}: the peer it is uploading that piece to will have it soon.
    */
-  void refused(int piece, String parentId) {
+  public void refused(int piece, String parentId) {
     released(piece, parentId);
     Parent p = parents.get(parentId);
     long now = clock.getAsLong();
@@ -344,11 +347,11 @@ final class PiecePicker {
     return until != null && until - clock.getAsLong() > 0;
   }
 
-  boolean complete() {
+  public boolean complete() {
     return have.cardinality() == pieceCount;
   }
 
-  int missingCount() {
+  public int missingCount() {
     return pieceCount - have.cardinality();
   }
 

@@ -51,7 +51,8 @@ public final class UploadSlots {
     this(maxTotal, maxPerTask, System::nanoTime);
   }
 
-  UploadSlots(int maxTotal, int maxPerTask, LongSupplier clock) {
+  /** With a clock of the caller's (tests, the swarm simulation). */
+  public UploadSlots(int maxTotal, int maxPerTask, LongSupplier clock) {
     this.maxTotal = maxTotal;
     this.maxPerTask = maxPerTask <= 0 ? Integer.MAX_VALUE : maxPerTask;
     this.clock = clock;
