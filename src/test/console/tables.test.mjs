@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { installBrowser } from './fake-browser.mjs';
 import { el, table } from '../../main/resources/console/js/dom.js';
 import { auditDetail, auditsTable } from '../../main/resources/console/js/pages/audits.js';
@@ -16,7 +16,7 @@ import { tokenRequest } from '../../main/resources/console/js/pages/tokens.js';
 const cells = (tableEl) => tableEl.byTag('tbody')[0].children
   .map((tr) => tr.children.map((td) => td.textContent));
 
-beforeEach(() => installBrowser());
+installBrowser(); // the tables only build elements: one fake document for all
 
 describe('el and table', () => {
   it('a value goes in as text, never as markup', () => {
