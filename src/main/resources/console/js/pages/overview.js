@@ -1,0 +1,58 @@
+// The overview: per scheduler cluster, its components, what its peers hold, and charts of the
+// last hour from the metric samples the components report.
+
+import { api, clusters } from '../api.js';
+import { failedChart, latencyChart, rateChart } from '../charts.js';
+import { el, stat } from '../dom.js';
+import { bytes } from '../format.js';
+import { BUCKETS, WINDOW_MS, callSeries, peerTotals, rateSeries } from '../metrics.js';
+import { every, isCurrent } from '../router.js';
+
+export function overviewPage(view, arg, gen) {
+  const box = el('div', { id: 'overview' }, el('p', { class: 'empty', text: 'loading...' }));
+  view.append(el('h1', { text: 'Overview' }), box);
+  every(gen, async () => {
+    const all = await clusters();
+    const end = Date.now();
+    // one interval before the window too: the first rate of the hour needs its start sample
+    const since = end - WINDOW_MS - 60000;
+    const parts = await Promise.all(all.map((c) => Promise.all([
+      api('GET', '/api/v1/schedulers?scheduler_cluster_id=' + c.id),
+      api('GET', '/api/v1/peers?scheduler_cluster_id=' + c.id),
+      api('GET', '/api/v1/clusters/' + c.id + '/metrics?since=' + since),
+    ])));
+    if (!isCurrent(gen)) {
+      return;
+    }
+    box.replaceChildren(...all.map((c, i) => clusterCard(c, ...parts[i], end)));
+  });
+}
+
+/** How many of the rows are active. */
+export const activeCount = (rows) => rows.filter((r) => r.state === 'active').length;
+
+function clusterCard(c, schedulers, peers, metrics, end) {
+  const totals = peerTotals(metrics.samples);
+  const series = rateSeries(metrics.samples, end - WINDOW_MS, end, BUCKETS);
+  const calls = callSeries(metrics.samples, end - WINDOW_MS, end, BUCKETS);
+  const activeSchedulers = activeCount(schedulers);
+  const activePeers = activeCount(peers);
+  return el('section', { class: 'card', 'data-test': 'cluster', 'data-cluster-id': c.id },
+    el('h2', { text: 'Scheduler cluster ' + c.name + (c.is_default ? ' (default)' : '') }),
+    el('dl', { class: 'stats' },
+      stat('Schedulers active', activeSchedulers + ' / ' + schedulers.length,
+        'schedulers-active', { 'data-active': activeSchedulers, 'data-total': schedulers.length }),
+      stat('Peers active', activePeers + ' / ' + peers.length, 'peers-active',
+        { 'data-active': activePeers, 'data-total': peers.length }),
+      stat('Tasks', totals.tasks, 'tasks'),
+      stat('Cache used', bytes(totals.cacheUsed), 'cache-used', { 'data-bytes': totals.cacheUsed }),
+      stat('Cache free', totals.cacheFree !== null ? bytes(totals.cacheFree) : '-', 'cache-free',
+        { 'data-bytes': totals.cacheFree,
+          title: 'what the peers\' caches can still take: their quotas, or the disk left' }),
+      stat('Config version', c.config_version, 'config-version')),
+    el('h2', { text: 'Transfer rate, last hour' }),
+    rateChart(series, c.id),
+    el('div', { class: 'charts' },
+      el('div', {}, el('h2', { text: 'Stat and export latency' }), latencyChart(calls, c.id)),
+      el('div', {}, el('h2', { text: 'Pieces failed' }), failedChart(calls, c.id))));
+}
