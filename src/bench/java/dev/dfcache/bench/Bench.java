@@ -136,8 +136,27 @@ public final class Bench {
     if (selected("scale")) {
       schedulerScale();
     }
+    if (only.equals("swarm-sim")) {
+      swarmSimulation();
+    }
     printTable();
     writeJson(Path.of("bench-results.json"));
+  }
+
+  /**
+   * --only swarm-sim: the swarm policies (ParentEvaluator, PiecePicker, UploadSlots) in a
+   * discrete-event model of N hosts with capped uploads; no processes, no sockets.
+   */
+  private void swarmSimulation() {
+    int pieces = Integer.getInteger("bench.sim.pieces", 64);
+    List<Integer> sizes = quick ? List.of(10, 100) : List.of(10, 100, 1000);
+    System.out.println("swarm simulation: " + pieces + " pieces of 4 MiB, every host's upload "
+        + "50 Mbit/s, 0.5 ms one way, the policies' defaults");
+    for (int n : sizes) {
+      var r = new dev.dfcache.sim.SwarmSimulation(dev.dfcache.sim.SwarmModel.defaults(n, pieces))
+          .run();
+      System.out.println("  " + r);
+    }
   }
 
   private boolean selected(String part) {

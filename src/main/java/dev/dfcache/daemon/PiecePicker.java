@@ -42,6 +42,8 @@ public final class PiecePicker {
     int limit;
     /** Missing pieces only this parent holds (set by next()): at first the seed's all. */
     int soleCount;
+    /** Piece -> until when (clock nanos) this parent is not asked for it: it refused it. */
+    final Map<Integer, Long> refusedUntil = new HashMap<>(4);
     /** Not asked for anything until then (clock nanos): it just refused a request. */
     long restUntil;
 
@@ -69,8 +71,6 @@ public final class PiecePicker {
   private final Map<String, Parent> parents = new LinkedHashMap<>();
   /** Piece -> the parents it was asked of and has not arrived from yet. */
   private final Map<Integer, List<String>> inflight = new HashMap<>();
-  /** "piece@parent" -> until when (clock nanos) that parent is not asked for that piece. */
-  private final Map<String, Long> refused = new HashMap<>();
   private final java.util.function.LongSupplier clock;
   private int picks;
 
@@ -256,8 +256,8 @@ public final class PiecePicker {
     int ties = 0;
     for (var e : parents.entrySet()) {
       Parent p = e.getValue();
-      if (p.soleCount != fewest || p.inflight >= p.limit || !p.pieces.get(piece)
-          || except.contains(e.getKey()) || refusedNow(piece, e.getKey()) || resting(p)) {
+      if (!p.pieces.get(piece) || p.soleCount != fewest || p.inflight >= p.limit
+          || resting(p) || refusedNow(piece, p) || except.contains(e.getKey())) {
         continue;
       }
       if (p.inflight < bestLoad) {
@@ -328,22 +328,22 @@ public final class PiecePicker {
     if (p != null) {
       p.limit = Math.max(1, p.inflight);
       p.restUntil = now + REST_NANOS;
+      if (p.refusedUntil.size() > 16) {
+        p.refusedUntil.values().removeIf(until -> until - now <= 0);
+      }
+      p.refusedUntil.put(piece, now + REFUSAL_NANOS);
     }
-    if (refused.size() > 4 * pieceCount + 64) {
-      refused.values().removeIf(until -> until - now <= 0);
-    }
-    refused.put(piece + "@" + parentId, now + REFUSAL_NANOS);
   }
 
   private boolean resting(Parent p) {
     return p.restUntil != 0 && p.restUntil - clock.getAsLong() > 0;
   }
 
-  private boolean refusedNow(int piece, String parentId) {
-    if (refused.isEmpty()) {
+  private boolean refusedNow(int piece, Parent p) {
+    if (p.refusedUntil.isEmpty()) {
       return false;
     }
-    Long until = refused.get(piece + "@" + parentId);
+    Long until = p.refusedUntil.get(piece);
     return until != null && until - clock.getAsLong() > 0;
   }
 
