@@ -80,6 +80,48 @@ class TtlIT {
     ok(cli(a, "stat", "-i", "short-lived"));
   }
 
+  /**
+   * Between the TTL running out and the sweep that removes the files (here an hour apart), the
+   * task is served to no one: no piece upload, no stat, no export, although its files are there.
+   */
+  @Test
+  void anExpiredTaskIsNeverServedEvenBeforeItsFilesAreSwept() throws Exception {
+    cluster.setJvmOptions("-Ddfcache.daemon.expiry-check-interval=1h");
+    Proc scheduler = cluster.scheduler("scheduler");
+    Proc a = cluster.daemon("a", scheduler.grpc());
+    Path src = Files.write(work.resolve("brief"), new byte[100_000]);
+    ok(cli(a, "import", "-i", "brief", "--ttl", "20s", src.toString()));
+    String taskId = dev.dfcache.common.TaskIds.taskId(
+        dev.dfcache.common.TaskIds.urlForCid("brief"),
+        dev.dfcache.api.common.UrlMeta.getDefaultInstance());
+    java.net.http.HttpRequest piece = java.net.http.HttpRequest.newBuilder(java.net.URI.create(
+            "http://127.0.0.1:" + a.uploadPort() + "/download/" + taskId.substring(0, 3) + "/"
+                + taskId + "?peerId=ttl-it"))
+        .header("Range", "bytes=0-99").build();
+    var http = LocalCluster.plainHttp();
+    // when it expires, as the daemon recorded it (a slow machine must not make it look early)
+    String meta = Files.readString(taskDir(a, "brief").resolve("meta.json"));
+    java.util.regex.Matcher at = java.util.regex.Pattern
+        .compile("\"expiresAtMillis\"\\s*:\\s*(\\d+)").matcher(meta);
+    assertTrue(at.find(), meta);
+    long expiresAt = Long.parseLong(at.group(1));
+    int before = http.send(piece, java.net.http.HttpResponse.BodyHandlers.discarding())
+        .statusCode();
+    if (System.currentTimeMillis() < expiresAt) {
+      assertEquals(206, before, "served while it lives");
+    }
+    Thread.sleep(Math.max(0, expiresAt + 300 - System.currentTimeMillis()));
+    assertTrue(Files.exists(taskDir(a, "brief")), "not swept yet: the check runs hourly");
+    var after = http.send(piece, java.net.http.HttpResponse.BodyHandlers.ofString());
+    assertEquals(404, after.statusCode(), after.body());
+    assertTrue(after.body().contains("not held here"), after.body());
+    assertEquals(1, cli(a, "stat", "-l", "-i", "brief").exit(), "stat of an expired task");
+    CliResult export = cli(a, "export", "-l", "-i", "brief", "-O",
+        work.resolve("brief.out").toString());
+    assertEquals(1, export.exit(), export.toString());
+    assertTrue(!Files.exists(work.resolve("brief.out")));
+  }
+
   @Test
   void aTtlOutOfRangeIsRefusedAndNothingIsStored() throws Exception {
     Proc a = cluster.standaloneDaemon("a");
