@@ -19,7 +19,9 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
@@ -164,14 +166,16 @@ public final class DfcacheCli {
         Duration deadline, String successText) {
       long started = System.nanoTime();
       OneShotChannel channel = new OneShotChannel(daemonAddress());
+      java.util.concurrent.atomic.AtomicReference<String> warning =
+          new java.util.concurrent.atomic.AtomicReference<>("");
       try {
-        method.call(channel.channel(), request, deadline);
+        method.call(DaemonRpc.capturingWarning(channel.channel(), warning), request, deadline);
       } catch (RuntimeException e) {
         return failed(verb, e);
       } finally {
         channel.close();
       }
-      return succeeded(verb, started, successText);
+      return succeeded(verb, started, successText, warning.get());
     }
 
     /**
@@ -187,7 +191,7 @@ public final class DfcacheCli {
       }
       long started = System.nanoTime();
       OneShotChannel channel = new OneShotChannel(daemonAddress());
-      boolean done;
+      TaskProgress done;
       try {
         done = ProgressCall.run(channel.channel(), watched, request, deadline, System.err);
       } catch (RuntimeException e) {
@@ -195,17 +199,32 @@ public final class DfcacheCli {
       } finally {
         channel.close();
       }
-      return done ? succeeded(verb, started, successText)
+      return done != null ? succeeded(verb, started, successText, done.getWarning())
           : run(verb, unary, request, deadline, successText);
     }
 
-    private int succeeded(String verb, long started, String successText) {
+    /**
+     * Prints a success; one with a warning (an import stored whose announce is postponed) also
+     * prints {@code Warning: <text>} on stderr, even with -q, and with --json carries it. An
+     * import's JSON says whether it was announced.
+     */
+    private int succeeded(String verb, long started, String successText, String warning) {
       long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
       if (json()) {
-        System.out.println(Json.object("ok", true, "command", verb, "cid", cid,
-            "taskId", TaskIds.taskId(url(), meta()), "ms", ms));
+        List<Object> fields = new ArrayList<>(java.util.Arrays.asList("ok", true,
+            "command", verb, "cid", cid, "taskId", TaskIds.taskId(url(), meta()), "ms", ms));
+        if (verb.equals("import")) {
+          fields.addAll(List.of("announced", warning.isEmpty()));
+        }
+        if (!warning.isEmpty()) {
+          fields.addAll(List.of("warning", warning));
+        }
+        System.out.println(Json.object(fields.toArray()));
       } else if (!quiet()) {
         System.out.println(successText + " (" + ms + " ms)");
+      }
+      if (!warning.isEmpty()) {
+        System.err.println("Warning: " + warning);
       }
       return 0;
     }

@@ -62,11 +62,12 @@ final class ProgressCall {
   }
 
   /**
-   * Runs the call, drawing on {@code err}. Returns false, having drawn nothing, when the daemon
-   * does not know the call (older than it, or reached over TCP): the caller then makes the
-   * unary one. Throws the call's error as the unary call would.
+   * Runs the call, drawing on {@code err}. Returns the last message (finished, with the
+   * warning of a success that has one), or null, having drawn nothing, when the daemon does not
+   * know the call (older than it, or reached over TCP): the caller then makes the unary one.
+   * Throws the call's error as the unary call would.
    */
-  static <Q extends Message> boolean run(Channel channel,
+  static <Q extends Message> TaskProgress run(Channel channel,
       StreamingMethod<Q, TaskProgress> method, Q request, Duration deadline, PrintStream err) {
     ProgressBar bar = new ProgressBar(width(), System.nanoTime());
     CompletableFuture<Status> closed = new CompletableFuture<>();
@@ -107,11 +108,11 @@ final class ProgressCall {
       err.println(); // the bar (or what there was of it) stays, and what follows goes below
     }
     if (status.getCode() == Status.Code.UNIMPLEMENTED && last[0] == null) {
-      return false;
+      return null;
     }
     if (!status.isOk()) {
       throw status.asRuntimeException(trailers[0]);
     }
-    return true;
+    return last[0] == null ? TaskProgress.getDefaultInstance() : last[0];
   }
 }

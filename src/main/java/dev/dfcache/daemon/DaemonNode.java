@@ -112,8 +112,14 @@ public final class DaemonNode implements AutoCloseable {
         if (fromManager.isPresent() && !fromManager.get().schedulers().isEmpty()) {
           s = s.withNetwork(s.host(), s.grpcPort(), s.uploadPort(), s.dataDir(),
               fromManager.get().schedulers());
+        } else if (s.schedulers().isEmpty()) {
+          // no made-up address: calls that need a scheduler say that none is known yet
+          log.warn("no scheduler known yet: manager {} named none; imports are stored and "
+              + "announced as soon as one is known, calls that need one fail meanwhile",
+              managerSettings.manager());
         } else {
-          log.warn("no schedulers from the manager: using {} meanwhile", s.schedulers());
+          log.warn("no schedulers from the manager: using {} (--schedulers) meanwhile",
+              s.schedulers());
         }
       }
       SchedulerGateway gateway = new SchedulerGateway(s.schedulers(), s.schedulerCallTimeout(),

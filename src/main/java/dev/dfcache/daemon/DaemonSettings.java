@@ -63,7 +63,7 @@ public record DaemonSettings(
         c.getInt("grpc-port"),
         c.getInt("upload-port"),
         Path.of(c.getString("data-dir")),
-        c.getStringList("schedulers").stream().map(HostPort::parse).toList(),
+        schedulersOf(c),
         c.getDuration("heartbeat-interval"),
         c.getDuration("reannounce-settle"),
         c.getInt("announce-attempts"),
@@ -95,6 +95,20 @@ public record DaemonSettings(
         c.getString("tls-dir"),
         new Lifetime(c.getDuration("default-ttl"), c.getDuration("expiry-check-interval"),
             c.getInt("default-replica-count")));
+  }
+
+  /** A daemon on its own looks for a scheduler on this host, where the quickstart runs one. */
+  static final HostPort DEFAULT_SCHEDULER = new HostPort("127.0.0.1", 8002);
+
+  /**
+   * The configured schedulers; none configured: the default one without a manager, and none
+   * (not known yet) with one, which names them: a made-up address would only fail later.
+   */
+  static List<HostPort> schedulersOf(Config daemon) {
+    List<HostPort> given = daemon.getStringList("schedulers").stream().map(HostPort::parse)
+        .toList();
+    boolean managed = !daemon.getString("manager").isBlank();
+    return given.isEmpty() && !managed ? List.of(DEFAULT_SCHEDULER) : given;
   }
 
   public DaemonSettings withNetwork(String host, int grpcPort, int uploadPort, Path dataDir,

@@ -93,12 +93,21 @@ public final class LocalApi {
     });
   }
 
-  public CompletionStage<Empty> importTask(ImportTaskRequest in, Access access) {
+  /**
+   * An import that succeeded: the copy is stored, and announced, or its announce postponed
+   * until a scheduler is known (a daemon given only a manager that has none registered yet):
+   * the caller gets a warning, not an error, and the announcer announces it then.
+   */
+  public record Imported(boolean announced, String warning) {
+    static final Imported ANNOUNCED = new Imported(true, "");
+  }
+
+  public CompletionStage<Imported> importTask(ImportTaskRequest in, Access access) {
     return importTask(in, access, TransferProgress.NONE);
   }
 
   /** ImportTask, its copy and hashing counted in {@code progress} as they go. */
-  public CompletionStage<Empty> importTask(ImportTaskRequest in, Access access,
+  public CompletionStage<Imported> importTask(ImportTaskRequest in, Access access,
       TransferProgress progress) {
     String taskId = TaskIds.validatedTaskId(in.getUrl(), in.getUrlMeta());
     Optional<ContentDigest> expected = expectedDigest(in.getUrl(), in.getUrlMeta());
@@ -121,13 +130,22 @@ public final class LocalApi {
         .thenCompose(stored -> NetworkDeletes
             .announce(env, stored.meta(), env.settings().announceAttempts(), true)
             .handle((ok, t) -> {
-              if (t != null) {
-                // The copy is safe on disk and the announcer retries; the caller must still
-                // learn that other peers cannot see the task yet.
-                throw new DfException(Code.SchedError, "imported locally, but the scheduler "
-                    + "could not be told: " + DfException.of(t).getMessage());
+              if (t == null) {
+                return Imported.ANNOUNCED;
               }
-              return EMPTY;
+              DfException e = DfException.of(t);
+              if (e instanceof NoSchedulerKnownException) {
+                // Nothing went wrong: the daemon is told when a scheduler is known, and the
+                // announcer announces the copy then.
+                String warning = "stored, announce postponed: " + e.getMessage()
+                    + " (announced as soon as one is known)";
+                log.info("import of task {}: {}", stored.meta().taskId(), warning);
+                return new Imported(false, warning);
+              }
+              // The copy is safe on disk and the announcer retries; the caller must still
+              // learn that other peers cannot see the task yet.
+              throw new DfException(Code.SchedError, "imported locally, but the scheduler "
+                  + "could not be told: " + e.getMessage());
             }));
   }
 

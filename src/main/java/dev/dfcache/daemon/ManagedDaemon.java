@@ -35,6 +35,8 @@ final class ManagedDaemon implements ManagedComponent {
   private final String version;
   private volatile DaemonEnv env;
   private volatile Dynconfig pending;
+  /** While no scheduler is known: why, and when the manager is asked again. */
+  private volatile String noneKnownBecause;
 
   ManagedDaemon(PeerEndpoint self, String cluster, long cacheCapacity, String version) {
     this.self = self;
@@ -49,6 +51,10 @@ final class ManagedDaemon implements ManagedComponent {
     Dynconfig held = pending;
     if (held != null) {
       apply(held);
+    }
+    String why = noneKnownBecause;
+    if (why != null) {
+      env.gateway().noneKnownBecause(why);
     }
   }
 
@@ -111,6 +117,25 @@ final class ManagedDaemon implements ManagedComponent {
     }
     if (!config.schedulers().isEmpty()) {
       e.gateway().setSchedulers(config.schedulers());
+    }
+  }
+
+  /** No schedulers: the manager has none registered in the cluster yet (they start together). */
+  @Override
+  public boolean incomplete(Dynconfig config) {
+    return config.schedulers().isEmpty();
+  }
+
+  @Override
+  public void askingAgain(HostPort manager, boolean reached, Duration in) {
+    String why = (reached ? "the manager " + manager + " has none registered"
+        : "the manager " + manager + " is unreachable")
+        + "; asking it again " + (reached ? "within " : "every ") + Math.max(1, in.toSeconds())
+        + " s";
+    noneKnownBecause = why;
+    DaemonEnv e = env;
+    if (e != null) {
+      e.gateway().noneKnownBecause(why);
     }
   }
 }

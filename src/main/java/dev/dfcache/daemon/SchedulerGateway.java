@@ -44,8 +44,15 @@ import org.slf4j.LoggerFactory;
 public final class SchedulerGateway implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(SchedulerGateway.class);
 
-  /** Replaced when the manager names other schedulers; read once per attempt. */
+  /**
+   * Replaced when the manager names other schedulers; read once per attempt. Empty while none
+   * is known (a daemon given only a manager that has none registered yet).
+   */
   private volatile List<HostPort> schedulers;
+  /** While none is known: why, and when the daemon asks again (for the callers' error). */
+  private volatile String noneKnownBecause = "none given (--schedulers) and none from the manager";
+  /** Told when the first schedulers become known (the announcer then announces what waits). */
+  private volatile Runnable onSchedulersKnown = () -> {};
   private final Channels channels;
   private final AtomicInteger current = new AtomicInteger();
   private final Duration callTimeout;
@@ -64,9 +71,6 @@ public final class SchedulerGateway implements AutoCloseable {
   public SchedulerGateway(List<HostPort> schedulers, Duration callTimeout, PeerEndpoint self,
       Channels channels) {
     this.channels = channels;
-    if (schedulers.isEmpty()) {
-      throw new IllegalArgumentException("at least one scheduler address is needed");
-    }
     this.schedulers = List.copyOf(schedulers);
     this.callTimeout = callTimeout;
     this.self = self;
@@ -75,9 +79,29 @@ public final class SchedulerGateway implements AutoCloseable {
   /** The schedulers the manager names now (an empty list keeps the ones there are). */
   public void setSchedulers(List<HostPort> fresh) {
     if (!fresh.isEmpty() && !fresh.equals(schedulers)) {
-      log.info("schedulers from the manager: {} (were {})", fresh, schedulers);
+      boolean first = schedulers.isEmpty();
+      log.info("schedulers from the manager: {} (were {})", fresh,
+          first ? "none known" : schedulers);
       schedulers = List.copyOf(fresh);
+      if (first) {
+        onSchedulersKnown.run();
+      }
     }
+  }
+
+  /** While no scheduler is known: why, for the error of calls that need one. */
+  void noneKnownBecause(String why) {
+    noneKnownBecause = why;
+  }
+
+  /** @param listener run (once) when the first schedulers become known */
+  void onSchedulersKnown(Runnable listener) {
+    onSchedulersKnown = listener;
+  }
+
+  /** The error of a call that needs a scheduler now, or null when one is known. */
+  private NoSchedulerKnownException noneKnown() {
+    return schedulers.isEmpty() ? new NoSchedulerKnownException(noneKnownBecause) : null;
   }
 
   public List<HostPort> schedulers() {
@@ -87,12 +111,20 @@ public final class SchedulerGateway implements AutoCloseable {
   /** One call, tried on each scheduler node in turn until one is reachable. */
   <Q extends com.google.protobuf.Message, R extends com.google.protobuf.Message>
       CompletionStage<R> call(UnaryMethod<Q, R> method, Q request) {
+    NoSchedulerKnownException none = noneKnown();
+    if (none != null) {
+      return CompletableFuture.failedFuture(none);
+    }
     return tryFrom(method, request, current.get(), schedulers.size());
   }
 
   private <Q extends com.google.protobuf.Message, R extends com.google.protobuf.Message>
       CompletionStage<R> tryFrom(UnaryMethod<Q, R> method, Q request, int index, int left) {
-    HostPort target = schedulers.get(Math.floorMod(index, schedulers.size()));
+    List<HostPort> known = schedulers;
+    if (known.isEmpty()) {
+      return CompletableFuture.failedFuture(new NoSchedulerKnownException(noneKnownBecause));
+    }
+    HostPort target = known.get(Math.floorMod(index, known.size()));
     return method.callAsync(channels.get(target), request, callTimeout)
         .handle((r, t) -> {
           if (t == null) {
@@ -130,7 +162,8 @@ public final class SchedulerGateway implements AutoCloseable {
         return CompletableFuture.completedFuture(r);
       }
       DfException e = DfException.of(t);
-      if (attempts <= 1 || !retryable.test(e)) {
+      // none known: the daemon is told when one is; asking again before is in vain
+      if (attempts <= 1 || !retryable.test(e) || e instanceof NoSchedulerKnownException) {
         return CompletableFuture.<R>failedFuture(e);
       }
       long delayMs = Math.min(2000, 100L << Math.min(5, Math.max(0, 6 - attempts)));
@@ -293,6 +326,10 @@ public final class SchedulerGateway implements AutoCloseable {
    */
   public StreamingMethod.Call<PieceResult> openReports(
       StreamingMethod.Listener<PeerPacket> listener) {
+    NoSchedulerKnownException none = noneKnown();
+    if (none != null) {
+      throw none; // a download registers first, and that fails alike: not reached in practice
+    }
     HostPort target = schedulers.get(Math.floorMod(current.get(), schedulers.size()));
     return SchedulerRpc.REPORT_PIECE_RESULT.open(channels.get(target), listener);
   }
@@ -300,7 +337,11 @@ public final class SchedulerGateway implements AutoCloseable {
   /** A report stream to the node in use failed: later calls and streams try the next node. */
   void reportsFailed() {
     int index = current.get();
-    channels.resetBackoff(schedulers.get(Math.floorMod(index, schedulers.size())));
+    List<HostPort> known = schedulers;
+    if (known.isEmpty()) {
+      return;
+    }
+    channels.resetBackoff(known.get(Math.floorMod(index, known.size())));
     current.compareAndSet(index, index + 1);
   }
 

@@ -1,6 +1,7 @@
 package dev.dfcache.dynconfig;
 
 import dev.dfcache.api.manager.KeepAliveRequest;
+import dev.dfcache.common.HostPort;
 import io.grpc.Channel;
 import java.time.Duration;
 
@@ -20,4 +21,22 @@ public interface ManagedComponent {
 
   /** Applies a configuration (on the link's thread; the component reads it where it uses it). */
   void apply(Dynconfig config);
+
+  /**
+   * Whether the configuration lacks what only a later registration can bring (a daemon's
+   * schedulers while the manager has none registered): the link then asks again soon, after a
+   * delay that grows from a second up to the refresh interval, not only at the refresh.
+   */
+  default boolean incomplete(Dynconfig config) {
+    return false;
+  }
+
+  /**
+   * While the component lacks its configuration (incomplete, or none at all): when the link
+   * asks the manager again. On the link's thread.
+   *
+   * @param reached whether the manager answered (with an incomplete configuration) or was not
+   *     reached at all
+   */
+  default void askingAgain(HostPort manager, boolean reached, Duration in) {}
 }

@@ -1,6 +1,7 @@
 package dev.dfcache.dynconfig;
 
 import dev.dfcache.api.manager.KeepAliveResponse;
+import dev.dfcache.common.Backoff;
 import dev.dfcache.common.HostPort;
 import dev.dfcache.rpc.Channels;
 import dev.dfcache.rpc.ManagerRpc;
@@ -10,6 +11,7 @@ import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,11 +23,14 @@ import org.slf4j.LoggerFactory;
  * new configuration version, or the manager no longer knows it (a reset database), or the
  * refresh interval passed, it registers again and applies what comes back. A manager that is
  * down stops only configuration changes and metrics: the component runs on with what it has,
- * and registers by itself when the manager is back.
+ * and registers by itself when the manager is back. A configuration that lacks what only a
+ * later registration brings (a daemon's schedulers, while none has registered yet: components
+ * start together) is asked for again soon, after 1 s, 2 s, 4 s... up to the refresh interval.
  */
 public final class ManagerLink implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ManagerLink.class);
   private static final Duration DEADLINE = Duration.ofSeconds(5);
+  private static final Duration FIRST_EARLY_ASK = Duration.ofSeconds(1);
 
   private final HostPort manager;
   private final ManagedComponent component;
@@ -37,6 +42,9 @@ public final class ManagerLink implements AutoCloseable {
   private volatile Dynconfig applied;
   private long lastRegisteredNanos;
   private boolean unreachable;
+  /** Delays of the early asks while the configuration is incomplete. */
+  private final Backoff earlyAsks;
+  private ScheduledFuture<?> earlyAsk;
 
   /** @param channels plaintext, or mutual TLS with the component's own certificate */
   public ManagerLink(HostPort manager, ManagedComponent component, Path cacheFile,
@@ -47,6 +55,9 @@ public final class ManagerLink implements AutoCloseable {
     this.cacheFile = cacheFile;
     this.keepAliveEvery = keepAliveEvery;
     this.refreshEvery = refreshEvery;
+    this.earlyAsks = new Backoff(
+        refreshEvery.compareTo(FIRST_EARLY_ASK) < 0 ? refreshEvery : FIRST_EARLY_ASK,
+        refreshEvery);
     this.thread = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "manager-link");
       t.setDaemon(true);
@@ -77,6 +88,7 @@ public final class ManagerLink implements AutoCloseable {
       } else {
         log.warn("manager {} unreachable ({}) and no cached configuration in {}: running on "
             + "this component's own settings", manager, e.getMessage(), cacheFile);
+        component.askingAgain(manager, false, keepAliveEvery);
       }
     }
     thread.scheduleWithFixedDelay(this::tick, keepAliveEvery.toMillis(),
@@ -119,6 +131,52 @@ public final class ManagerLink implements AutoCloseable {
       }
       unreachable = true;
       channels.resetBackoff(manager);
+      if (applied == null || component.incomplete(applied)) {
+        component.askingAgain(manager, false, keepAliveEvery);
+      }
+    }
+  }
+
+  /**
+   * The configuration just applied is incomplete: registers again after the next delay (a
+   * keep-alive tick that registers meanwhile moves it on); complete, the delays start over.
+   */
+  private void askAgainSoonIfIncomplete() {
+    if (earlyAsk != null) {
+      earlyAsk.cancel(false);
+      earlyAsk = null;
+    }
+    if (!component.incomplete(applied)) {
+      if (earlyAsks.failures() > 0) {
+        log.info("{}: configuration complete after {} early asks", component.describe(),
+            earlyAsks.failures());
+      }
+      earlyAsks.succeeded();
+      return;
+    }
+    Duration in = earlyAsks.failed();
+    if (earlyAsks.failures() == 1) {
+      log.warn("{}: the configuration from manager {} is incomplete; asking again in {} ms, "
+          + "then less often up to every {} s", component.describe(), manager, in.toMillis(),
+          refreshEvery.toSeconds());
+    }
+    component.askingAgain(manager, true, in);
+    earlyAsk = thread.schedule(this::askEarly, in.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void askEarly() {
+    earlyAsk = null;
+    if (unreachable) {
+      return; // the keep-alive tick registers once the manager is back
+    }
+    try {
+      registerAndApply();
+    } catch (RuntimeException e) {
+      log.warn("manager {} unreachable: {}; keeping configuration version {}", manager,
+          e.getMessage(), applied.configVersion());
+      unreachable = true;
+      channels.resetBackoff(manager);
+      component.askingAgain(manager, false, keepAliveEvery);
     }
   }
 
@@ -134,6 +192,7 @@ public final class ManagerLink implements AutoCloseable {
       }
     }
     applied = fresh;
+    askAgainSoonIfIncomplete();
   }
 
   @Override

@@ -157,8 +157,9 @@ public final class LocalSocketServer implements AutoCloseable {
     return ServerServiceDefinition.builder("dfdaemon.Daemon")
         .addMethod(method(DaemonRpc.STAT_TASK, StatTaskRequest.parser(),
             (q, c) -> api.stat(q)))
-        .addMethod(method(DaemonRpc.IMPORT_TASK, ImportTaskRequest.parser(),
-            (q, c) -> api.importTask(q, access.apply(c))))
+        .addMethod(answeringMethod(DaemonRpc.IMPORT_TASK, ImportTaskRequest.parser(),
+            (q, c) -> api.importTask(q, access.apply(c)).thenApply(imported ->
+                new Answer<>(Empty.getDefaultInstance(), imported.warning()))))
         .addMethod(method(DaemonRpc.EXPORT_TASK, ExportTaskRequest.parser(),
             (q, c) -> api.exportTask(q, access.apply(c))))
         .addMethod(method(DaemonRpc.DELETE_TASK, DeleteTaskRequest.parser(),
@@ -174,6 +175,17 @@ public final class LocalSocketServer implements AutoCloseable {
    */
   private static <Q extends Message, R extends Message> ServerMethodDefinition<byte[], R> method(
       UnaryMethod<Q, R> rpc, Parser<Q> parser, BiFunction<Q, Caller, CompletionStage<R>> call) {
+    return answeringMethod(rpc, parser,
+        (q, c) -> call.apply(q, c).thenApply(r -> new Answer<>(r, "")));
+  }
+
+  /** A unary call's answer, and the warning for its trailers ("" = none). */
+  record Answer<R>(R message, String warning) {}
+
+  /** One unary method whose success may carry a warning (in the trailer DaemonRpc.WARNING). */
+  private static <Q extends Message, R extends Message> ServerMethodDefinition<byte[], R>
+      answeringMethod(UnaryMethod<Q, R> rpc, Parser<Q> parser,
+          BiFunction<Q, Caller, CompletionStage<Answer<R>>> call) {
     MethodDescriptor<byte[], R> descriptor = rpc.descriptor().toBuilder(
         RawBytes.MARSHALLER, rpc.descriptor().getResponseMarshaller()).build();
     ServerCallHandler<byte[], R> handler = (serverCall, headers) -> {
@@ -252,24 +264,29 @@ public final class LocalSocketServer implements AutoCloseable {
   /** One unary call: the request bytes, then the method's answer or its coded error. */
   private static final class UnaryListener<Q extends Message, R extends Message>
       extends OneRequestListener<Q, R> {
-    private final BiFunction<Q, Caller, CompletionStage<R>> method;
+    private final BiFunction<Q, Caller, CompletionStage<Answer<R>>> method;
 
     UnaryListener(ServerCall<byte[], R> serverCall, Parser<Q> parser,
-        BiFunction<Q, Caller, CompletionStage<R>> method) {
+        BiFunction<Q, Caller, CompletionStage<Answer<R>>> method) {
       super(serverCall, parser);
       this.method = method;
     }
 
     @Override
     void start(Q request) {
-      method.apply(request, caller).whenComplete((value, failure) -> {
+      method.apply(request, caller).whenComplete((answer, failure) -> {
         if (failure != null) {
           fail(serverCall, failure);
         } else {
+          Metadata trailers = new Metadata();
+          if (!answer.warning().isEmpty()) {
+            trailers.put(DaemonRpc.WARNING,
+                answer.warning().getBytes(java.nio.charset.StandardCharsets.UTF_8));
+          }
           synchronized (serverCall) {
             serverCall.sendHeaders(new Metadata());
-            serverCall.sendMessage(value);
-            serverCall.close(Status.OK, new Metadata());
+            serverCall.sendMessage(answer.message());
+            serverCall.close(Status.OK, trailers);
           }
         }
       });
@@ -320,10 +337,14 @@ public final class LocalSocketServer implements AutoCloseable {
           }
           fail(serverCall, failure);
         } else {
+          warning = ok instanceof LocalApi.Imported imported ? imported.warning() : "";
           send(true);
         }
       });
     }
+
+    /** Of the transfer that succeeded, for its finished message ("" = none). */
+    private volatile String warning = "";
 
     private void send(boolean finished) {
       TransferProgress.Snapshot now = progress.snapshot();
@@ -337,7 +358,8 @@ public final class LocalSocketServer implements AutoCloseable {
             headersSent = true;
           }
           serverCall.sendMessage(TaskProgress.newBuilder().setDoneBytes(now.done())
-              .setTotalBytes(now.total()).setPeers(now.peers()).setFinished(finished).build());
+              .setTotalBytes(now.total()).setPeers(now.peers()).setFinished(finished)
+              .setWarning(finished ? warning : "").build());
           lastSent = now;
           if (finished) {
             closed = true;

@@ -52,5 +52,43 @@ public final class DaemonRpc {
           "ImportTaskWithProgress", ImportTaskRequest.getDefaultInstance(),
           dev.dfcache.api.local.TaskProgress.getDefaultInstance());
 
+  /**
+   * A trailer of a call that succeeded with something the caller should know (an import stored
+   * but its announce postponed: no scheduler known yet), in UTF-8. Dragonfly's clients ignore it.
+   */
+  public static final io.grpc.Metadata.Key<byte[]> WARNING =
+      io.grpc.Metadata.Key.of("dfcache-warning-bin", io.grpc.Metadata.BINARY_BYTE_MARSHALLER);
+
+  /** The warning a call's trailers carry, "" without one. */
+  public static String warningIn(io.grpc.Metadata trailers) {
+    byte[] w = trailers == null ? null : trailers.get(WARNING);
+    return w == null ? "" : new String(w, java.nio.charset.StandardCharsets.UTF_8);
+  }
+
+  /** {@code channel}, its calls' warning trailers put into {@code warning} as they close. */
+  public static io.grpc.Channel capturingWarning(io.grpc.Channel channel,
+      java.util.concurrent.atomic.AtomicReference<String> warning) {
+    return io.grpc.ClientInterceptors.intercept(channel, new io.grpc.ClientInterceptor() {
+      @Override
+      public <Q, R> io.grpc.ClientCall<Q, R> interceptCall(io.grpc.MethodDescriptor<Q, R> method,
+          io.grpc.CallOptions options, io.grpc.Channel next) {
+        return new io.grpc.ForwardingClientCall.SimpleForwardingClientCall<>(
+            next.newCall(method, options)) {
+          @Override
+          public void start(Listener<R> listener, io.grpc.Metadata headers) {
+            super.start(new io.grpc.ForwardingClientCallListener
+                .SimpleForwardingClientCallListener<>(listener) {
+              @Override
+              public void onClose(io.grpc.Status status, io.grpc.Metadata trailers) {
+                warning.set(warningIn(trailers));
+                super.onClose(status, trailers);
+              }
+            }, headers);
+          }
+        };
+      }
+    });
+  }
+
   private DaemonRpc() {}
 }

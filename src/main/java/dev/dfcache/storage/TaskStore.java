@@ -215,14 +215,23 @@ public final class TaskStore {
     return List.copyOf(complete.values());
   }
 
-  /** A complete task, or a download in progress, whose verified bytes may be uploaded. */
+  /**
+   * A complete task, or a download in progress, whose verified bytes may be uploaded. One whose
+   * TTL ran out is not, even before the sweep removes its files: it no longer exists.
+   */
   public Optional<ServableTask> servable(String taskId) {
+    long now = System.currentTimeMillis();
     StoredTask done = complete.get(taskId);
     if (done != null) {
+      if (done.meta().expiredAt(now)) {
+        return Optional.empty();
+      }
       touch(taskId);
       return Optional.of(done);
     }
-    return Optional.ofNullable(partial.get(taskId));
+    PartialTask downloading = partial.get(taskId);
+    return downloading == null || downloading.meta().expiredAt(now) ? Optional.empty()
+        : Optional.of(downloading);
   }
 
   public Optional<PartialTask> partial(String taskId) {

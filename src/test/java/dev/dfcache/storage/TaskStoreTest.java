@@ -122,6 +122,31 @@ class TaskStoreTest {
     assertArrayEquals(content, Files.readAllBytes(t.dataFile()));
   }
 
+  @Test
+  void aTaskWhoseTtlRanOutIsNeverServedEvenBeforeTheSweep() throws IOException {
+    TaskStore store = TaskStore.open(tmp.resolve("store"));
+    long later = System.currentTimeMillis() + 3_600_000;
+    String alive = "d".repeat(64);
+    store.importFile(origin(alive).withLifetime(later, 1), file("alive", 5000), Optional.empty());
+    // expired the moment it was stored (epoch + 1 ms): its files stay until the sweep
+    StoredTask expired = store.importFile(origin(ID).withLifetime(1, 1), file("old", 5000),
+        Optional.empty());
+    assertTrue(store.servable(alive).isPresent());
+    assertTrue(store.get(alive).isPresent());
+    assertTrue(Files.exists(expired.dataFile()), "not swept yet");
+    assertTrue(store.servable(ID).isEmpty(), "no piece of it is uploaded");
+    assertTrue(store.get(ID).isEmpty(), "no stat or export of it");
+    // a download of a task that expired meanwhile serves nothing either
+    String downloading = "e".repeat(64);
+    PartialTask p = store.beginDownload(TaskMeta.complete(origin(downloading).withLifetime(1, 1),
+        PieceLayout.forLength(10), List.of(Digests.sha256Hex(new byte[10]))));
+    p.writePiece(0, List.of(ByteBuffer.wrap(new byte[10])), 10);
+    assertTrue(store.servable(downloading).isEmpty());
+    assertEquals(List.of(ID), store.dropExpired());
+    assertFalse(Files.exists(expired.dataFile()));
+    assertTrue(store.servable(alive).isPresent());
+  }
+
   static final dev.dfcache.access.Caller ROOT =
       new dev.dfcache.access.Caller(0, 0, java.util.Set.of(0), 1);
 
