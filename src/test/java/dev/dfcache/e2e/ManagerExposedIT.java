@@ -41,7 +41,8 @@ import org.junit.jupiter.api.Test;
  * A manager with a certificate, as it would face a network: its REST API answers HTTPS only
  * (plain HTTP gets no API), a flood of wrong sign-ins is answered 429 with Retry-After while a
  * component's keep-alive still goes through, and a component registers only as itself (its
- * certificate's role, at an address it names or connects from).
+ * certificate's role, at an address it names or connects from); --http-plaintext serves the
+ * REST API in clear and keeps the gRPC rules.
  */
 class ManagerExposedIT {
   static final String PASSWORD = "correct-horse-battery";
@@ -223,5 +224,24 @@ class ManagerExposedIT {
     }
     System.out.printf("sign-in flood: %d answers, %d of them 429; %d keep-alives meanwhile%n",
         replies.size(), throttled.size(), keptAlive);
+  }
+
+  @Test
+  void httpPlaintextServesTheRestApiInClearWhenAskedFor() throws Exception {
+    Proc plain = cluster.manager("plain", List.of("--http-plaintext"),
+        Map.of("DFCACHE_MANAGER_ADMIN_PASSWORD", PASSWORD));
+    assertTrue(java.nio.file.Files.readString(plain.log).contains("manager up http="),
+        "the start line says http");
+    ManagerApi api = new ManagerApi(plain.otherPort).signIn("root", PASSWORD);
+    assertEquals(200, api.get("/api/v1/schedulers").status());
+    // the gRPC port keeps mutual TLS and the registration rule
+    Path daemonCert = certificate("dfdaemon", "d1,127.0.0.1");
+    DfException refused = refusal(() -> {
+      try (Channels channels = new Channels(PeerTls.load(daemonCert).grpcClient())) {
+        ManagerRpc.UPDATE_SCHEDULER.call(channels.get(HostPort.parse(plain.grpc())),
+            scheduler("127.0.0.1"), Duration.ofSeconds(10));
+      }
+    });
+    assertTrue(refused.getMessage().contains("not the scheduler role"), refused.getMessage());
   }
 }
