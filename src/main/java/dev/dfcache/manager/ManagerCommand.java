@@ -59,9 +59,16 @@ public final class ManagerCommand implements Callable<Integer> {
 
   @Option(names = "--tls-dir", paramLabel = "DIR",
       description = "ca.crt, tls.crt and tls.key (bin/dfcache-certs): the gRPC port admits only "
-          + "schedulers and daemons with a certificate of that CA (env DFCACHE_TLS_DIR); the "
-          + "components reach it with their own --tls-dir")
+          + "schedulers and daemons with a certificate of that CA, each registering only as "
+          + "itself (scheduler or dfdaemon role, at an address its certificate names or it "
+          + "connects from); the REST API and console are served over HTTPS with tls.crt "
+          + "(env DFCACHE_TLS_DIR)")
   Path tlsDir;
+
+  @Option(names = "--http-plaintext",
+      description = "serve the REST API and console over plain HTTP although --tls-dir is set "
+          + "(e.g. behind a TLS-terminating proxy); a warning unless --host is loopback")
+  boolean httpPlaintext;
 
   @Override
   public Integer call() throws Exception {
@@ -76,6 +83,7 @@ public final class ManagerCommand implements Callable<Integer> {
         .putIfSet("db-password", dbPassword)
         .putIfSet("admin-password", adminPassword)
         .putIfSet("tls-dir", tlsDir == null ? null : tlsDir.toAbsolutePath().toString())
+        .putIfSet("http-plaintext", httpPlaintext ? Boolean.TRUE : null)
         .over(ConfigFactory.load());
     ManagerSettings s = ManagerSettings.fromConfig(config);
     if (!s.dbUrl().isBlank() && !s.dbUrl().startsWith("jdbc:postgresql:")
@@ -99,8 +107,9 @@ public final class ManagerCommand implements Callable<Integer> {
           + node.generatedAdminPassword() + " (shown this once; set "
           + "DFCACHE_MANAGER_ADMIN_PASSWORD to choose it)");
     }
-    System.out.println("manager up http=" + s.host() + ":" + node.httpPort() + " grpc="
-        + s.host() + ":" + node.grpcPort() + " db=" + s.describeDb());
+    System.out.println("manager up " + (s.https() ? "https" : "http") + "=" + s.host() + ":"
+        + node.httpPort() + " grpc=" + s.host() + ":" + node.grpcPort()
+        + (s.tlsDir().isBlank() ? "" : " (mutual TLS)") + " db=" + s.describeDb());
     System.out.flush();
     Runtime.getRuntime().addShutdownHook(new Thread(node::close, "manager-shutdown"));
     return 0;

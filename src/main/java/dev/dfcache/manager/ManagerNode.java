@@ -1,7 +1,7 @@
 package dev.dfcache.manager;
 
 import com.typesafe.config.Config;
-import dev.dfcache.api.manager.ManagerHandlerFactory;
+import dev.dfcache.api.manager.ManagerPowerApiHandlerFactory;
 import dev.dfcache.manager.db.ClusterRepository;
 import dev.dfcache.manager.db.ComponentRepository;
 import dev.dfcache.manager.db.Database;
@@ -12,6 +12,7 @@ import dev.dfcache.manager.db.MetricRepository;
 import dev.dfcache.manager.db.Passwords;
 import dev.dfcache.manager.db.UserRepository;
 import dev.dfcache.manager.console.ConsoleFiles;
+import dev.dfcache.manager.grpc.ComponentIdentity;
 import dev.dfcache.manager.grpc.ComponentService;
 import dev.dfcache.manager.rest.RestApi;
 import dev.dfcache.metrics.MetricsEndpoint;
@@ -19,6 +20,7 @@ import dev.dfcache.rpc.WholeRequests;
 import io.prometheus.metrics.core.metrics.Gauge;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
@@ -115,25 +117,45 @@ public final class ManagerNode implements AutoCloseable {
         }
         return rest.handle(request);
       };
-      // HTTP/1.1 only: browsers and curl speak it over plain HTTP, and an h2c upgrade offered
-      // by a client (java.net.http does) must not be half taken
-      ServerBinding http = Http.get(system).newServerAt(s.host(), s.port())
+      // HTTP/1.1 only: browsers and curl speak it, and an h2c upgrade offered by a client
+      // (java.net.http does) must not be half taken; the source address feeds the sign-in
+      // throttle
+      org.apache.pekko.http.javadsl.ServerBuilder restServer = Http.get(system)
+          .newServerAt(s.host(), s.port())
           .withSettings(org.apache.pekko.http.javadsl.settings.ServerSettings.create(
               com.typesafe.config.ConfigFactory.parseString(
-                  "pekko.http.server.preview.enable-http2 = off").withFallback(config)))
-          .bind(httpHandler).toCompletableFuture().get(30, TimeUnit.SECONDS);
+                  "pekko.http.server.preview.enable-http2 = off\n"
+                  + "pekko.http.server.remote-address-attribute = on").withFallback(config)));
+      if (s.https()) {
+        restServer = restServer.enableHttps(ManagerHttps.restServer(Path.of(s.tlsDir())));
+      }
+      warnIfExposed(s);
+      ServerBinding http = restServer.bind(httpHandler)
+          .toCompletableFuture().get(30, TimeUnit.SECONDS);
+      system.getWhenTerminated().thenRun(rest::close);
+      boolean tls = !s.tlsDir().isBlank();
+      ComponentIdentity identities = new ComponentIdentity(tls);
       ComponentService components = new ComponentService(db, s.lease(),
-          s.metricsSampleInterval());
+          s.metricsSampleInterval(), identities);
+      system.getWhenTerminated().thenRun(components::close);
+      // the verified certificate and source address reach the methods as stamped headers
       org.apache.pekko.http.javadsl.ServerBuilder grpcServer =
-          Http.get(system).newServerAt(s.host(), s.grpcPort());
-      if (!s.tlsDir().isBlank()) {
+          Http.get(system).newServerAt(s.host(), s.grpcPort())
+              .withSettings(org.apache.pekko.http.javadsl.settings.ServerSettings.create(
+                  com.typesafe.config.ConfigFactory.parseString(
+                      "pekko.http.server.parsing.ssl-session-attribute = on\n"
+                      + "pekko.http.server.remote-address-attribute = on")
+                      .withFallback(config)));
+      if (tls) {
         // mutual TLS: only components with a certificate of the CA register or keep alive
         grpcServer = grpcServer.enableHttps(
-            dev.dfcache.tls.PeerTls.load(java.nio.file.Path.of(s.tlsDir())).grpcServer());
+            dev.dfcache.tls.PeerTls.load(Path.of(s.tlsDir())).grpcServer());
       }
+      Function<HttpRequest, CompletionStage<HttpResponse>> grpcHandler = WholeRequests.of(
+          ManagerPowerApiHandlerFactory.create(components, system), java.util.Set.of(), system);
       ServerBinding grpc = grpcServer
-          .bind(WholeRequests.of(ManagerHandlerFactory.create(components, system),
-              java.util.Set.of(), system))
+          .bind((Function<HttpRequest, CompletionStage<HttpResponse>>)
+              request -> grpcHandler.apply(identities.stamp(request)))
           .toCompletableFuture().get(30, TimeUnit.SECONDS);
       system.scheduler().scheduleWithFixedDelay(Duration.ofMinutes(1), Duration.ofMinutes(10),
           () -> housekeeping(db, s), system.executionContext());
@@ -142,6 +164,35 @@ public final class ManagerNode implements AutoCloseable {
       system.terminate();
       db.close();
       throw e;
+    }
+  }
+
+  /**
+   * A manager reachable from other hosts without TLS shows passwords and tokens to the network:
+   * said once at start, unless it listens on loopback only.
+   */
+  private static void warnIfExposed(ManagerSettings s) {
+    if (loopback(s.host())) {
+      return;
+    }
+    if (s.tlsDir().isBlank()) {
+      log.warn("the REST API and console on {}:{} and the gRPC API on {}:{} are plain HTTP "
+          + "without a certificate: passwords and tokens cross the network in the clear, and "
+          + "any host may register components; give the manager --tls-dir (bin/dfcache-certs "
+          + "--role manager DIR NAME) or bind --host 127.0.0.1", s.host(), s.port(), s.host(),
+          s.grpcPort());
+    } else if (s.httpPlaintext()) {
+      log.warn("the REST API and console on {}:{} are plain HTTP (--http-plaintext / "
+          + "dfcache.manager.http-plaintext): passwords and tokens cross the network in the "
+          + "clear unless a TLS proxy sits in front", s.host(), s.port());
+    }
+  }
+
+  private static boolean loopback(String host) {
+    try {
+      return java.net.InetAddress.getByName(host).isLoopbackAddress();
+    } catch (java.net.UnknownHostException e) {
+      return false;
     }
   }
 

@@ -9,7 +9,7 @@ import java.time.Duration;
 public record ManagerSettings(String host, int port, int grpcPort, Path dataDir, String dbUrl,
     String dbUser, String dbPassword, int dbPoolSize, String adminPassword, Duration lease,
     Duration sessionTtl, Duration metricsSampleInterval, Duration metricsRetention,
-    String tlsDir) {
+    String tlsDir, boolean httpPlaintext) {
 
   public static ManagerSettings fromConfig(Config root) {
     Config c = root.getConfig("dfcache.manager");
@@ -18,7 +18,12 @@ public record ManagerSettings(String host, int port, int grpcPort, Path dataDir,
         c.getString("db-password"), c.getInt("db-pool-size"), c.getString("admin-password"),
         c.getDuration("lease"), c.getDuration("session-ttl"),
         c.getDuration("metrics-sample-interval"), c.getDuration("metrics-retention"),
-        c.getString("tls-dir"));
+        c.getString("tls-dir"), c.getBoolean("http-plaintext"));
+  }
+
+  /** Whether the REST API and console are served over HTTPS (a certificate, and not declined). */
+  public boolean https() {
+    return !tlsDir.isBlank() && !httpPlaintext;
   }
 
   /** The JDBC url in use: the configured one, or the embedded H2 file under the data dir. */

@@ -35,7 +35,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The manager's web console in a real browser (Debian's headless Chromium driven by Selenium)
- * against a real manager, scheduler and two daemons: sign-in, the cluster seen active, a
+ * against a real manager, scheduler and two daemons, all with certificates of one CA (the
+ * console over HTTPS; the browser does not know the CA and is told to accept the certificate,
+ * the test's own HTTP client trusts the CA): sign-in, the cluster seen active, a
  * transfer seen on the rate chart, a configuration change saved and a bad value refused with the
  * manager's message, personal access tokens, the audit log, a read-only user without edit
  * controls, an expired session sent back to sign-in, and the manager killed shown as an error
@@ -49,6 +51,8 @@ class ConsoleIT {
   static final int MIB = 1 << 20;
 
   LocalCluster cluster;
+  /** Trusts the cluster's CA: the manager serves the console over HTTPS. */
+  static HttpClient https;
   ChromeDriver browser;
   WebDriverWait wait;
 
@@ -59,6 +63,9 @@ class ConsoleIT {
           + "(apt-get install chromium chromium-driver; .ci/run installs them)");
     }
     cluster = LocalCluster.inTempDir("dfcache-console");
+    Path tls = cluster.enableTls();
+    https = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .sslContext(dev.dfcache.tls.TlsFiles.context(tls)).build();
     Files.createDirectories(SHOTS);
   }
 
@@ -74,8 +81,10 @@ class ConsoleIT {
     ChromeOptions options = new ChromeOptions();
     options.setBinary(CHROMIUM.toFile());
     // --no-sandbox: CI runs as root, where Chromium's sandbox cannot start
+    // --ignore-certificate-errors: the manager's certificate is of the cluster's own CA, which
+    // this browser profile does not trust (an operator's browser would be given the CA)
     options.addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage",
-        "--window-size=1400,1000");
+        "--window-size=1400,1000", "--ignore-certificate-errors");
     ChromeDriverService service = new ChromeDriverService.Builder()
         .usingDriverExecutable(CHROMEDRIVER.toFile()).usingAnyFreePort().build();
     browser = new ChromeDriver(service, options);
@@ -114,8 +123,8 @@ class ConsoleIT {
     Proc d1 = cluster.daemon("d1", "", List.of("--manager", m));
     Proc d2 = cluster.daemon("d2", "", List.of("--manager", m));
     int port = manager.otherPort;
-    String base = "http://127.0.0.1:" + port;
-    ManagerApi api = new ManagerApi(port).signIn("root", PASSWORD);
+    String base = "https://127.0.0.1:" + port;
+    ManagerApi api = ManagerApi.of(manager).signIn("root", PASSWORD);
     long clusterId = ManagerIT.defaultClusterId(api);
 
     staticFilesAreServedWithTheirHeaders(base);
@@ -298,7 +307,7 @@ class ConsoleIT {
     browser.get(base + "/#/task/" + keptId);
     wait.until(d -> d.findElements(By.cssSelector("[data-test=holder-row]")).size() == 1);
     assertTrue(browser.findElements(By.id("task-delete")).isEmpty(), "no Delete for read-only");
-    ManagerApi.Reply refusedJob = new ManagerApi(port).signIn("viewer", "viewer-password")
+    ManagerApi.Reply refusedJob = ManagerApi.of(manager).signIn("viewer", "viewer-password")
         .call("POST", "/api/v1/jobs", "{\"type\":\"delete_task\",\"args\":{\"task_id\":\""
             + keptId + "\"}}");
     assertEquals(403, refusedJob.status(), refusedJob.toString());
@@ -349,7 +358,7 @@ class ConsoleIT {
 
   /** The page and its files come with their types and headers; no other name is served. */
   void staticFilesAreServedWithTheirHeaders(String base) throws Exception {
-    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    HttpClient http = https;
     HttpResponse<String> page = http.send(HttpRequest.newBuilder(URI.create(base + "/")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertEquals(200, page.statusCode());
@@ -425,7 +434,7 @@ class ConsoleIT {
   }
 
   static int status(String url, String token) throws Exception {
-    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url))
+    return https.send(HttpRequest.newBuilder(URI.create(url))
             .header("Authorization", "Bearer " + token).build(),
         HttpResponse.BodyHandlers.discarding()).statusCode();
   }

@@ -7,17 +7,43 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 
-/** A small client of the manager's REST API for tests: sign in once, then JSON calls. */
+/**
+ * A small client of the manager's REST API for tests: sign in once, then JSON calls; over HTTPS
+ * (trusting the cluster's CA) when the manager runs with a certificate.
+ */
 final class ManagerApi {
   static final ObjectMapper JSON = new ObjectMapper();
-  private final HttpClient http = HttpClient.newHttpClient();
+  private final HttpClient http;
   private final String base;
+  private final java.nio.file.Path tls;
   private String token;
 
-  record Reply(int status, JsonNode body, String text) {}
+  record Reply(int status, JsonNode body, String text, HttpResponse<String> raw) {}
 
+  /** Plain HTTP. */
   ManagerApi(int port) {
-    this.base = "http://127.0.0.1:" + port;
+    this(port, null);
+  }
+
+  /** HTTPS trusting the CA in {@code tls} (its ca.crt), or plain HTTP when null. */
+  ManagerApi(int port, java.nio.file.Path tls) {
+    this.tls = tls;
+    this.base = (tls == null ? "http" : "https") + "://127.0.0.1:" + port;
+    try {
+      this.http = tls == null ? HttpClient.newHttpClient() : HttpClient.newBuilder()
+          .sslContext(dev.dfcache.tls.TlsFiles.context(tls)).build();
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** The REST API of a started manager, as it serves it (HTTPS when it has a certificate). */
+  static ManagerApi of(LocalCluster.Proc manager) {
+    return new ManagerApi(manager.otherPort, manager.tls);
+  }
+
+  String base() {
+    return base;
   }
 
   ManagerApi signIn(String name, String password) throws Exception {
@@ -32,7 +58,7 @@ final class ManagerApi {
 
   /** The same session, against another manager. */
   ManagerApi at(int port) {
-    ManagerApi other = new ManagerApi(port);
+    ManagerApi other = new ManagerApi(port, tls);
     other.token = token;
     return other;
   }
@@ -58,7 +84,7 @@ final class ManagerApi {
     } catch (Exception notJson) {
       // kept as text
     }
-    return new Reply(r.statusCode(), node, r.body());
+    return new Reply(r.statusCode(), node, r.body(), r);
   }
 
   /** The rows of a list answer (an array, or an object with one array in it). */

@@ -127,7 +127,7 @@ class ManagerIT {
     for (String name : List.of("d1", "d2", "d3")) {
       daemons.add(cluster.daemon(name, "", List.of("--manager", m)));
     }
-    ManagerApi api = new ManagerApi(manager.otherPort).signIn("root", PASSWORD);
+    ManagerApi api = ManagerApi.of(manager).signIn("root", PASSWORD);
     awaitActive(api, "/api/v1/schedulers", 2, 20);
     awaitActive(api, "/api/v1/peers", 3, 20);
 
@@ -235,7 +235,7 @@ class ManagerIT {
       Thread.sleep(leaseLeft);
     }
     Proc again = cluster.restart(manager, "manager up");
-    ManagerApi api2 = new ManagerApi(again.otherPort).signIn("root", PASSWORD);
+    ManagerApi api2 = ManagerApi.of(again).signIn("root", PASSWORD);
     ManagerApi.Reply kept = api2.get("/api/v1/scheduler-clusters/" + id);
     assertEquals(8 * MIB, kept.body().get("client_config").get("download_rate_limit").asLong(),
         kept.toString());

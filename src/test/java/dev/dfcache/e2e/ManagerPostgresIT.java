@@ -38,8 +38,8 @@ class ManagerPostgresIT extends ManagerIT {
   void twoManagersShareOneDatabase() throws Exception {
     Proc first = startManager("first");
     Proc second = startManager("second");
-    ManagerApi one = new ManagerApi(first.otherPort).signIn("root", PASSWORD);
-    ManagerApi two = new ManagerApi(second.otherPort).signIn("root", PASSWORD);
+    ManagerApi one = ManagerApi.of(first).signIn("root", PASSWORD);
+    ManagerApi two = ManagerApi.of(second).signIn("root", PASSWORD);
     ManagerApi.Reply created = one.call("POST", "/api/v1/scheduler-clusters",
         "{\"name\": \"shared\", \"client_config\": {\"upload_rate_limit\": 1048576}}");
     assertEquals(201, created.status(), created.toString());

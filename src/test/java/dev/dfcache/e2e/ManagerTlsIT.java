@@ -43,7 +43,7 @@ class ManagerTlsIT extends ManagerIT {
                   .setPort(1).build(), Duration.ofSeconds(5)));
       assertEquals(Status.Code.UNAVAILABLE, refused.getStatus().getCode(), refused.toString());
     }
-    ManagerApi api = new ManagerApi(manager.otherPort).signIn("root", PASSWORD);
+    ManagerApi api = ManagerApi.of(manager).signIn("root", PASSWORD);
     assertEquals(0, count(api), "nothing registered");
   }
 

@@ -719,6 +719,11 @@ class K8sManifestsTest {
     assertTrue(service.getSpec().getPorts().stream().anyMatch(p -> p.getPort() == grpc));
     assertTrue(service.getSpec().getPorts().stream().anyMatch(p -> p.getPort() == http));
     assertEquals("/healthy", m.getReadinessProbe().getHttpGet().getPath());
+    // with its --tls-dir the manager serves the REST API over HTTPS, and nothing turns it off
+    assertEquals("HTTPS", m.getReadinessProbe().getHttpGet().getScheme());
+    assertFalse(m.getArgs().contains("--http-plaintext"), "the manager's REST API in clear");
+    assertEquals("https",
+        manager.getMetadata().getAnnotations().get("prometheus.io/scheme"));
     for (String component : List.of("Deployment/dfcache-scheduler", "DaemonSet/dfdaemon")) {
       Container c = templates().get(component).getSpec().getContainers().get(0);
       assertEquals("dfcache-manager:" + grpc, env(c, "DFCACHE_MANAGER").orElseThrow(() ->

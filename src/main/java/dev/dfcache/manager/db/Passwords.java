@@ -16,6 +16,8 @@ import javax.crypto.spec.PBEKeySpec;
 public final class Passwords {
   static final int ITERATIONS = 210_000;
   private static final SecureRandom RANDOM = new SecureRandom();
+  /** Checked against when a name is unknown, so that it costs what a wrong password costs. */
+  public static final String DUMMY_HASH = hash("not a password".toCharArray());
 
   private Passwords() {}
 

@@ -42,10 +42,16 @@ public final class UserRepository {
 
   public static User create(Connection c, String name, char[] password, String role)
       throws SQLException {
+    return createHashed(c, name, Passwords.hash(password), role);
+  }
+
+  /** A user whose password was hashed already (off the database threads: PBKDF2 is slow). */
+  public static User createHashed(Connection c, String name, String passwordHash, String role)
+      throws SQLException {
     try (PreparedStatement s = c.prepareStatement("INSERT INTO users (name, password_hash, role, "
         + "created_at) VALUES (?, ?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
       s.setString(1, name);
-      s.setString(2, Passwords.hash(password));
+      s.setString(2, passwordHash);
       s.setString(3, role);
       s.setLong(4, System.currentTimeMillis());
       s.executeUpdate();
@@ -80,6 +86,22 @@ public final class UserRepository {
     }
   }
 
+  /** A user with the stored hash of their password, to check a sign-in against. */
+  public record Credentials(User user, String passwordHash) {}
+
+  /** The user named so and their password hash; no hashing here (it runs elsewhere). */
+  public static Optional<Credentials> credentials(Connection c, String name) throws SQLException {
+    try (PreparedStatement s = c.prepareStatement(
+        "SELECT id, name, role, password_hash FROM users WHERE name = ?")) {
+      s.setString(1, name);
+      try (ResultSet r = s.executeQuery()) {
+        return r.next() ? Optional.of(new Credentials(
+            new User(r.getLong(1), r.getString(2), r.getString(3)), r.getString(4)))
+            : Optional.empty();
+      }
+    }
+  }
+
   /** The user if the password is right (a wrong name costs the same as a wrong password). */
   public static Optional<User> verify(Connection c, String name, char[] password)
       throws SQLException {
@@ -88,7 +110,7 @@ public final class UserRepository {
       s.setString(1, name);
       try (ResultSet r = s.executeQuery()) {
         if (!r.next()) {
-          Passwords.matches(password, DUMMY_HASH);
+          Passwords.matches(password, Passwords.DUMMY_HASH);
           return Optional.empty();
         }
         return Passwords.matches(password, r.getString(4))
@@ -97,8 +119,6 @@ public final class UserRepository {
       }
     }
   }
-
-  private static final String DUMMY_HASH = Passwords.hash("not a password".toCharArray());
 
   /** Stores a token's hash; the token itself is returned to the user once and never stored. */
   public static TokenRow addToken(Connection c, long userId, String kind, String name,

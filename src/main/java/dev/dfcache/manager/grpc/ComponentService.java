@@ -8,7 +8,7 @@ import dev.dfcache.api.manager.KeepAliveRequest;
 import dev.dfcache.api.manager.KeepAliveResponse;
 import dev.dfcache.api.manager.ListSchedulersRequest;
 import dev.dfcache.api.manager.ListSchedulersResponse;
-import dev.dfcache.api.manager.Manager;
+import dev.dfcache.api.manager.ManagerPowerApi;
 import dev.dfcache.api.manager.MetricsSummary;
 import dev.dfcache.api.manager.Scheduler;
 import dev.dfcache.api.manager.SchedulerCluster;
@@ -21,33 +21,43 @@ import dev.dfcache.manager.db.ComponentRepository;
 import dev.dfcache.manager.db.ComponentRow;
 import dev.dfcache.manager.db.Database;
 import dev.dfcache.manager.db.MetricRepository;
+import dev.dfcache.tls.CertificateRoles.Role;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import org.apache.pekko.grpc.javadsl.Metadata;
 
 /**
  * The manager's gRPC API for schedulers and peers: registration, the cluster configuration, and
  * the lease every keep-alive renews. Every call is a query on the database (several managers
- * may serve one database); what a component sends is checked before it is stored.
+ * may serve one database); what a component sends is checked before it is stored, and who sends
+ * it too: with TLS a component registers and keeps alive only as itself ({@link
+ * RegistrationRule}: a scheduler's certificate has the scheduler role and names the address it
+ * registers, a daemon's the dfdaemon role and its address).
  */
-public final class ComponentService implements Manager {
+public final class ComponentService implements ManagerPowerApi, AutoCloseable {
   private final Database db;
+  private final ComponentIdentity identities;
+  private final RegistrationRule rule = new RegistrationRule();
   private final long leaseMillis;
   private final long sampleEveryMillis;
   /** When each component's last metrics sample was stored (this manager's own pacing). */
   private final Map<String, Long> lastSample = new ConcurrentHashMap<>();
 
-  public ComponentService(Database db, Duration lease, Duration sampleEvery) {
+  public ComponentService(Database db, Duration lease, Duration sampleEvery,
+      ComponentIdentity identities) {
     this.db = db;
+    this.identities = identities;
     this.leaseMillis = lease.toMillis();
     this.sampleEveryMillis = sampleEvery.toMillis();
   }
 
   @Override
-  public CompletionStage<Scheduler> updateScheduler(UpdateSchedulerRequest in) {
+  public CompletionStage<Scheduler> updateScheduler(UpdateSchedulerRequest in,
+      Metadata metadata) {
     return guard(() -> {
       ComponentRepository.Host host = new ComponentRepository.Host("",
           checkedText("host_name", in.getHostName(), 256), checkedIp(in.getIp()),
@@ -55,17 +65,18 @@ public final class ComponentService implements Manager {
           checkedText("location", in.getLocation(), 256),
           checkedText("version", in.getVersion(), 64));
       String clusterName = checkedText("cluster_name", in.getClusterName(), 128);
-      return db.transaction(c -> {
-        ClusterRow cluster = clusterFor(c, clusterName, host);
-        ComponentRow row = ComponentRepository.upsertScheduler(c, host, cluster.id(),
-            leaseMillis);
-        return scheduler(row, cluster);
-      });
+      return rule.check(identities.of(metadata), Role.SCHEDULER, host.ip(), host.port())
+          .thenCompose(allowed -> db.transaction(c -> {
+            ClusterRow cluster = clusterFor(c, clusterName, host);
+            ComponentRow row = ComponentRepository.upsertScheduler(c, host, cluster.id(),
+                leaseMillis);
+            return scheduler(row, cluster);
+          }));
     });
   }
 
   @Override
-  public CompletionStage<Scheduler> getScheduler(GetSchedulerRequest in) {
+  public CompletionStage<Scheduler> getScheduler(GetSchedulerRequest in, Metadata metadata) {
     return guard(() -> {
       String ip = checkedIp(in.getIp());
       int port = checkedPort(in.getPort());
@@ -78,7 +89,8 @@ public final class ComponentService implements Manager {
   }
 
   @Override
-  public CompletionStage<ListSchedulersResponse> listSchedulers(ListSchedulersRequest in) {
+  public CompletionStage<ListSchedulersResponse> listSchedulers(ListSchedulersRequest in,
+      Metadata metadata) {
     return guard(() -> {
       ComponentRepository.Host host = new ComponentRepository.Host(
           checkedId(in.getHostId()), checkedText("host_name", in.getHostName(), 256),
@@ -87,7 +99,9 @@ public final class ComponentService implements Manager {
           checkedText("version", in.getVersion(), 64));
       String clusterName = checkedText("cluster_name", in.getClusterName(), 128);
       long capacity = Math.max(0, in.getCacheCapacity());
-      return db.transaction(c -> {
+      // registering the peer is what this call does first: only a daemon, as itself
+      return rule.check(identities.of(metadata), Role.DFDAEMON, host.ip(), 0)
+          .thenCompose(allowed -> db.transaction(c -> {
         ClusterRow cluster = clusterFor(c, clusterName, host);
         ComponentRepository.upsertPeer(c, host, cluster.id(), leaseMillis, capacity, 0);
         ListSchedulersResponse.Builder out = ListSchedulersResponse.newBuilder()
@@ -99,12 +113,12 @@ public final class ComponentService implements Manager {
           }
         }
         return out.build();
-      });
+      }));
     });
   }
 
   @Override
-  public CompletionStage<KeepAliveResponse> keepAlive(KeepAliveRequest in) {
+  public CompletionStage<KeepAliveResponse> keepAlive(KeepAliveRequest in, Metadata metadata) {
     return guard(() -> {
       boolean peer = in.getSourceType() == SourceType.PEER_SOURCE;
       String hostId = peer ? checkedId(in.getHostId()) : "";
@@ -112,7 +126,12 @@ public final class ComponentService implements Manager {
       int port = peer ? 0 : checkedPort(in.getPort());
       MetricsSummary m = in.getSummary();
       long runs = Math.max(0, in.getConfigVersion());
-      return db.transaction(c -> {
+      // a scheduler's lease is renewed only by that scheduler (else a dead one could be kept
+      // listed); a peer's by a daemon certificate (its row was registered under the same rule)
+      CompletionStage<Void> allowed = peer
+          ? rule.check(identities.of(metadata), Role.DFDAEMON, null, 0)
+          : rule.check(identities.of(metadata), Role.SCHEDULER, ip, port);
+      return allowed.thenCompose(ok -> db.transaction(c -> {
         Optional<ComponentRow> row = peer
             ? ComponentRepository.renewPeer(c, hostId, leaseMillis,
                 Math.max(0, m.getCacheUsed()), runs)
@@ -125,8 +144,13 @@ public final class ComponentService implements Manager {
         long version = ClusterRepository.get(c, r.clusterId()).map(ClusterRow::configVersion)
             .orElse(0L);
         return KeepAliveResponse.newBuilder().setKnown(true).setConfigVersion(version).build();
-      });
+      }));
     });
+  }
+
+  @Override
+  public void close() {
+    rule.close();
   }
 
   private void storeSampleIfDue(java.sql.Connection c, ComponentRow r, MetricsSummary m)

@@ -10,14 +10,25 @@ import org.apache.pekko.http.javadsl.model.StatusCodes;
  */
 public final class ApiError extends RuntimeException {
   private final StatusCode status;
+  /** Seconds for a Retry-After header, or 0 for none. */
+  private final long retryAfterSeconds;
 
   public ApiError(StatusCode status, String message) {
+    this(status, message, 0);
+  }
+
+  private ApiError(StatusCode status, String message, long retryAfterSeconds) {
     super(message, null, false, false); // an answer, not a failure: no stack trace needed
     this.status = status;
+    this.retryAfterSeconds = retryAfterSeconds;
   }
 
   public StatusCode status() {
     return status;
+  }
+
+  public long retryAfterSeconds() {
+    return retryAfterSeconds;
   }
 
   public static ApiError badRequest(String message) {
@@ -38,6 +49,16 @@ public final class ApiError extends RuntimeException {
 
   public static ApiError conflict(String message) {
     return new ApiError(StatusCodes.CONFLICT, message);
+  }
+
+  /** 429 with Retry-After: the caller must wait before trying again. */
+  public static ApiError tooManyRequests(String message, long retryAfterSeconds) {
+    return new ApiError(StatusCodes.TOO_MANY_REQUESTS, message, retryAfterSeconds);
+  }
+
+  /** 503 with Retry-After: the manager is busy, the caller did nothing wrong. */
+  public static ApiError unavailable(String message, long retryAfterSeconds) {
+    return new ApiError(StatusCodes.SERVICE_UNAVAILABLE, message, retryAfterSeconds);
   }
 
   public static ApiError tooLarge(String message) {

@@ -20,6 +20,15 @@ record Call(HttpRequest request, User user, List<String> params, byte[] body) {
     return Long.parseLong(s);
   }
 
+  /**
+   * The connection's source address ("" when the server does not record it): never a
+   * forwarded-for header, which any client can write.
+   */
+  String sourceAddress() {
+    return request.getAttribute(org.apache.pekko.http.javadsl.model.AttributeKeys.remoteAddress)
+        .flatMap(a -> a.getAddress()).map(java.net.InetAddress::getHostAddress).orElse("");
+  }
+
   Optional<String> query(String name) {
     return request.getUri().query().get(name);
   }

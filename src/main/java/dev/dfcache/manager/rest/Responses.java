@@ -68,7 +68,9 @@ final class Responses {
   static HttpResponse of(Throwable t) {
     Throwable e = unwrap(t);
     if (e instanceof ApiError a) {
-      return message(a.status(), a.getMessage());
+      HttpResponse response = message(a.status(), a.getMessage());
+      return a.retryAfterSeconds() <= 0 ? response : response.addHeader(
+          org.apache.pekko.http.javadsl.model.headers.RetryAfter.create(a.retryAfterSeconds()));
     }
     if (e instanceof InvalidConfigException) {
       return message(StatusCodes.BAD_REQUEST, e.getMessage());

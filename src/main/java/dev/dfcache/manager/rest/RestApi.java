@@ -48,13 +48,21 @@ public final class RestApi {
 
   private final Materializer mat;
   private final Auth auth;
+  private final PasswordHasher hasher;
   private final List<Route> routes = new ArrayList<>();
 
   public RestApi(Database db, Duration sessionTtl, SchedulerFleet fleet, JobRunner runner,
       Materializer mat) {
+    this(db, sessionTtl, fleet, runner, mat, SignInThrottle.standard());
+  }
+
+  /** With a throttle of the caller's (tests). */
+  RestApi(Database db, Duration sessionTtl, SchedulerFleet fleet, JobRunner runner,
+      Materializer mat, SignInThrottle throttle) {
     this.mat = mat;
     this.auth = new Auth(db);
-    UserResource users = new UserResource(db, sessionTtl);
+    this.hasher = PasswordHasher.standard();
+    UserResource users = new UserResource(db, sessionTtl, throttle, hasher);
     ClusterResource clusters = new ClusterResource(db);
     ComponentResource components = new ComponentResource(db);
     TokenResource tokens = new TokenResource(db);
@@ -83,6 +91,11 @@ public final class RestApi {
     route(HttpMethods.POST, "/personal-access-tokens", false, true, tokens::create);
     route(HttpMethods.DELETE, "/personal-access-tokens/" + ID, false, true, tokens::delete);
     route(HttpMethods.GET, "/audits", false, false, audits::list);
+  }
+
+  /** Stops the password threads. */
+  public void close() {
+    hasher.close();
   }
 
   private void route(HttpMethod method, String path, boolean open, boolean anyRole,

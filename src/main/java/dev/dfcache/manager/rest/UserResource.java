@@ -23,34 +23,55 @@ final class UserResource {
 
   private final Database db;
   private final Duration sessionTtl;
+  private final SignInThrottle throttle;
+  private final PasswordHasher hasher;
 
-  UserResource(Database db, Duration sessionTtl) {
+  UserResource(Database db, Duration sessionTtl, SignInThrottle throttle,
+      PasswordHasher hasher) {
     this.db = db;
     this.sessionTtl = sessionTtl;
+    this.throttle = throttle;
+    this.hasher = hasher;
   }
 
-  /** A wrong name and a wrong password get the same answer (and cost the same: see verify). */
+  /**
+   * A wrong name and a wrong password get the same answer (and cost the same: an unknown name is
+   * checked against a dummy hash). Throttled per name and per source address (429 with
+   * Retry-After); the password is checked on the hasher's threads, not the database's.
+   */
   CompletionStage<HttpResponse> signin(Call call) {
     ObjectNode body = JsonBodies.parse(call.body(), SIGNIN_FIELDS);
     String name = JsonBodies.requiredString(body, "name", 128);
     char[] password = JsonBodies.requiredString(body, "password", MAX_PASSWORD).toCharArray();
-    String token = Passwords.newToken(SESSION_PREFIX);
-    return db.query(c -> {
-      UserRepository.User user = UserRepository.verify(c, name, password)
-          .orElseThrow(() -> ApiError.unauthorized(WRONG));
-      long expiresAt = System.currentTimeMillis() + sessionTtl.toMillis();
-      UserRepository.TokenRow row = UserRepository.addToken(c, user.id(), "session", "", "",
-          Passwords.tokenHash(token), expiresAt);
-      return new Session(user, row.expiresAt());
-    }).thenApply(session -> {
-      ObjectNode out = Json.object();
-      out.put("token", token);
-      out.put("expires_at", session.expiresAt());
-      // the console shows a read-only user no edit controls (the API refuses their writes anyway)
-      out.put("name", session.user().name());
-      out.put("role", session.user().role());
-      return Responses.ok(out);
+    String address = call.sourceAddress();
+    throttle.tryAttempt(name, address).ifPresent(refusal -> {
+      throw ApiError.tooManyRequests(refusal.reason() + "; retry in "
+          + refusal.retryAfterSeconds() + " s", refusal.retryAfterSeconds());
     });
+    String token = Passwords.newToken(SESSION_PREFIX);
+    return db.query(c -> UserRepository.credentials(c, name)).thenCompose(found ->
+        hasher.matches(password, found.map(UserRepository.Credentials::passwordHash)
+            .orElse(Passwords.DUMMY_HASH)).thenApply(right -> {
+              if (!right || found.isEmpty()) {
+                throw ApiError.unauthorized(WRONG);
+              }
+              throttle.succeeded(name, address);
+              return found.get().user();
+            }))
+        .thenCompose(user -> db.query(c -> {
+          long expiresAt = System.currentTimeMillis() + sessionTtl.toMillis();
+          UserRepository.TokenRow row = UserRepository.addToken(c, user.id(), "session", "", "",
+              Passwords.tokenHash(token), expiresAt);
+          return new Session(user, row.expiresAt());
+        })).thenApply(session -> {
+          ObjectNode out = Json.object();
+          out.put("token", token);
+          out.put("expires_at", session.expiresAt());
+          // the console shows a read-only user no edit controls (the API refuses their writes)
+          out.put("name", session.user().name());
+          out.put("role", session.user().role());
+          return Responses.ok(out);
+        });
   }
 
   /**
@@ -82,10 +103,10 @@ final class UserResource {
       throw ApiError.badRequest("role must be root or readonly");
     }
     String detail = JsonBodies.auditDetail(body);
-    return db.transaction(c -> {
+    return hasher.hash(password.toCharArray()).thenCompose(hash -> db.transaction(c -> {
       UserRepository.User user;
       try {
-        user = UserRepository.create(c, name, password.toCharArray(), role);
+        user = UserRepository.createHashed(c, name, hash, role);
       } catch (Database.DatabaseException e) {
         if (e.uniqueViolation()) {
           throw ApiError.conflict("a user named " + name + " already exists");
@@ -94,7 +115,7 @@ final class UserResource {
       }
       AuditRepository.record(c, call.user().name(), "user.create", "user/" + user.id(), detail);
       return user;
-    }).thenApply(user -> Responses.created(json(user)));
+    })).thenApply(user -> Responses.created(json(user)));
   }
 
   CompletionStage<HttpResponse> list(Call call) {

@@ -175,6 +175,24 @@ class RestApiTest {
   }
 
   @Test
+  void repeatedWrongSigninsAreAnsweredTooManyRequestsWithRetryAfter() throws Exception {
+    String wrong = "{\"name\":\"guessed\",\"password\":\"wrong-guess\"}";
+    for (int i = 0; i < 5; i++) {
+      assertEquals(401, call("POST", "/api/v1/users/signin", null, wrong).status());
+    }
+    Reply throttled = call("POST", "/api/v1/users/signin", null, wrong);
+    assertEquals(429, throttled.status(), throttled.body().toString());
+    long retryAfter = Long.parseLong(throttled.raw().headers().firstValue("Retry-After")
+        .orElseThrow());
+    assertTrue(retryAfter >= 1 && retryAfter <= 300, "Retry-After " + retryAfter);
+    assertTrue(throttled.message().contains("too many failed sign-ins for user guessed"),
+        throttled.message());
+    // another user is not held up by it
+    assertEquals(200, call("POST", "/api/v1/users/signin", null,
+        "{\"name\":\"viewer\",\"password\":\"viewer-password\"}").status());
+  }
+
+  @Test
   void requestsWithoutAValidTokenAreRefused() throws Exception {
     assertUnauthorized(call("GET", "/api/v1/scheduler-clusters", null, null));
     assertUnauthorized(call("GET", "/api/v1/scheduler-clusters", "garbage-token", null));
