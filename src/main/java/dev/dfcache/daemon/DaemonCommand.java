@@ -45,8 +45,8 @@ public final class DaemonCommand implements Callable<Integer> {
 
   @Option(names = "--tls-dir", paramLabel = "DIR",
       description = "ca.crt, tls.crt, tls.key (bin/dfcache-certs): call the schedulers over "
-          + "mutual TLS (env DFCACHE_TLS_DIR; with --standalone its scheduler uses them too). "
-          + "Daemon-to-daemon traffic is not yet encrypted")
+          + "mutual TLS, and other daemons too (env DFCACHE_TLS_DIR; with --standalone its "
+          + "scheduler uses them too)")
   Path tlsDir;
 
   @Option(names = "--grpc-port", paramLabel = "PORT", description = "gRPC port (default 65000)")
@@ -62,6 +62,18 @@ public final class DaemonCommand implements Callable<Integer> {
   @Option(names = "--schedulers", paramLabel = "HOST:PORT[,HOST:PORT...]",
       description = "scheduler gRPC addresses")
   String schedulers;
+
+  @Option(names = "--scheduler-tls-name", paramLabel = "NAME",
+      description = "with --tls-dir: the name every scheduler's certificate must carry, whatever "
+          + "address it is dialled at (the manager hands out addresses). Default: each "
+          + "--schedulers entry its own host, and addresses from the manager the host of the "
+          + "first entry (when that is a name, e.g. the Kubernetes Service)")
+  String schedulerTlsName;
+
+  @Option(names = "--manager-tls-name", paramLabel = "NAME",
+      description = "with --tls-dir: the name the manager's certificate must carry "
+          + "(default: the host of --manager)")
+  String managerTlsName;
 
   @Option(names = "--host-id", paramLabel = "ID",
       description = "stable id of this host (default ip-grpcport)")
@@ -136,6 +148,8 @@ public final class DaemonCommand implements Callable<Integer> {
         .putIfSet("requests-per-parent", requestsPerParent)
         .putIfSet("manager", manager == null ? null : HostPort.parse(manager).toString())
         .putIfSet("scheduler-cluster", schedulerCluster)
+        .putIfSet("scheduler-tls-name", schedulerTlsName)
+        .putIfSet("manager-tls-name", managerTlsName)
         .over(ConfigFactory.load());
     DaemonNode node = DaemonNode.start(DaemonSettings.fromConfig(config), config, standalone);
     System.out.println("dfdaemon ready socket=unix:" + node.socket() + " grpc="

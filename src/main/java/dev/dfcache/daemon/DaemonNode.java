@@ -87,6 +87,9 @@ public final class DaemonNode implements AutoCloseable {
       s = s.withNetwork(s.host(), s.grpcPort(), s.uploadPort(), s.dataDir(),
           List.of(scheduler.grpcAddress()));
     }
+    // before the manager replaces the list: the names given here are what the daemon trusts
+    SchedulerTlsNames schedulerNames = new SchedulerTlsNames(
+        config.getString("dfcache.daemon.scheduler-tls-name"), s.schedulers());
     TaskStore store = TaskStore.open(s.dataDir(), s.fsync(), s.storeQuota());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "dfdaemon", config);
     LocalSocketServer socket = null;
@@ -106,8 +109,7 @@ public final class DaemonNode implements AutoCloseable {
                 : DaemonNode.class.getPackage().getImplementationVersion());
         link = new dev.dfcache.dynconfig.ManagerLink(managerSettings.manager(), managed,
             s.dataDir().resolve("dynconfig.json"), managerSettings.keepAliveInterval(),
-            managerSettings.refreshInterval(),
-            new Channels(peerTls == null ? null : peerTls.grpcClient()));
+            managerSettings.refreshInterval(), managerSettings.channels(s.tlsDir()));
         var fromManager = link.start();
         if (fromManager.isPresent() && !fromManager.get().schedulers().isEmpty()) {
           s = s.withNetwork(s.host(), s.grpcPort(), s.uploadPort(), s.dataDir(),
@@ -123,8 +125,9 @@ public final class DaemonNode implements AutoCloseable {
         }
       }
       SchedulerGateway gateway = new SchedulerGateway(s.schedulers(), s.schedulerCallTimeout(),
-          self, schedulerChannels(s));
-      Channels peerChannels = new Channels(peerTls == null ? null : peerTls.grpcClient());
+          self, schedulerChannels(s, schedulerNames));
+      Channels peerChannels = new Channels(peerTls == null ? null : peerTls.grpcClient(),
+          dev.dfcache.tls.TlsTarget.anyOfTheCa("peer"));
       DaemonMetrics metrics = new DaemonMetrics(() -> store.all().size(), store::usedBytes);
       DaemonTunables tunables = new DaemonTunables(s);
       UploadServer uploads = new UploadServer(store::servable, metrics,
@@ -224,17 +227,23 @@ public final class DaemonNode implements AutoCloseable {
     return tls == null ? server : server.enableHttps(tls);
   }
 
-  /** Mutual TLS to the schedulers with a --tls-dir; plaintext (and a warning) without. */
-  private static Channels schedulerChannels(DaemonSettings s) throws Exception {
+  /**
+   * Mutual TLS to the schedulers with a --tls-dir, each checked for the name the daemon was
+   * configured to trust; plaintext (and a warning) without.
+   */
+  private static Channels schedulerChannels(DaemonSettings s, SchedulerTlsNames names)
+      throws Exception {
     if (s.tlsDir().isBlank()) {
       log.warn("no --tls-dir: calls to the schedulers, the peer API and piece uploads are "
           + "plaintext and unauthenticated; make certificates with bin/dfcache-certs");
       return new Channels();
     }
     try {
-      Channels tls = new Channels(dev.dfcache.tls.TlsFiles.grpcClient(Path.of(s.tlsDir())));
+      Channels tls = new Channels(dev.dfcache.tls.TlsFiles.grpcClient(Path.of(s.tlsDir())),
+          new dev.dfcache.tls.TlsTarget("scheduler", names, "--scheduler-tls-name"));
       log.info("calls to the schedulers, peer API and piece uploads: mutual TLS with the "
-          + "certificates in {}", s.tlsDir());
+          + "certificates in {}; schedulers must present a certificate for {}", s.tlsDir(),
+          names.describe());
       List<String> named = dev.dfcache.scheduler.PeerIdentity.addressesOf(
           dev.dfcache.tls.TlsFiles.chain(Path.of(s.tlsDir())));
       if (!named.contains(dev.dfcache.scheduler.PeerIdentity.canonical(s.host()))) {

@@ -1,6 +1,7 @@
 package dev.dfcache.rpc;
 
 import dev.dfcache.common.HostPort;
+import dev.dfcache.tls.TlsTarget;
 import io.grpc.Codec;
 import io.grpc.DecompressorRegistry;
 import io.grpc.ManagedChannel;
@@ -13,14 +14,29 @@ public final class Channels implements AutoCloseable {
   private final ConcurrentHashMap<String, ManagedChannel> channels = new ConcurrentHashMap<>();
   /** null = plaintext. */
   private final io.grpc.netty.shaded.io.netty.handler.ssl.SslContext tls;
+  /** Whom the TLS channels dial: the name their certificates must carry, for messages. */
+  private final TlsTarget target;
 
   public Channels() {
     this(null);
   }
 
-  /** @param tls a client context (TlsFiles.grpcClient), or null for plaintext */
+  /**
+   * @param tls a client context (TlsFiles.grpcClient: servers checked against the host they are
+   *     dialled at; PeerTls.grpcClient: the CA alone), or null for plaintext
+   */
   public Channels(io.grpc.netty.shaded.io.netty.handler.ssl.SslContext tls) {
+    this(tls, TlsTarget.AS_DIALLED);
+  }
+
+  /**
+   * @param target the TLS server name each address is checked against (whatever address is
+   *     dialled: a scheduler Service's name for the pod IPs the manager hands out), and the words
+   *     for a failed handshake
+   */
+  public Channels(io.grpc.netty.shaded.io.netty.handler.ssl.SslContext tls, TlsTarget target) {
     this.tls = tls;
+    this.target = target;
   }
 
   /**
@@ -45,8 +61,25 @@ public final class Channels implements AutoCloseable {
 
   public ManagedChannel get(HostPort address) {
     return channels.computeIfAbsent(address.toString(), k -> tls == null ? open(address)
-        : withDefaults(NettyChannelBuilder.forAddress(address.host(), address.port()))
-            .sslContext(tls).build());
+        : openTls(address));
+  }
+
+  /**
+   * A TLS channel to {@code address} whose server must present a certificate for the target's
+   * name: overrideAuthority makes grpc-java check the certificate (and send SNI and the HTTP/2
+   * :authority) for that name instead of the address. A failed handshake comes back in words.
+   */
+  private ManagedChannel openTls(HostPort address) {
+    NettyChannelBuilder builder =
+        withDefaults(NettyChannelBuilder.forAddress(address.host(), address.port()))
+            .sslContext(tls)
+            .intercept(new TlsFailureWords(target, address));
+    String name = target.nameFor(address);
+    if (name != null && !name.equals(address.host())) {
+      builder.overrideAuthority(
+          (name.contains(":") ? "[" + name + "]" : name) + ":" + address.port());
+    }
+    return builder.build();
   }
 
   /** A channel to a daemon's local API on its unix socket (tests, bench), reused. */

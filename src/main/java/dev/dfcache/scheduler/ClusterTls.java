@@ -9,11 +9,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Mutual TLS for a scheduler node: between the nodes, Artery's {@code tls-tcp} transport with Pekko's
- * RotatingKeysSSLEngineProvider, which reads the PEM files of a {@code --tls-dir} (and reads them
- * again when they change, as cert-manager renews them). A node presents its certificate and
- * accepts only nodes whose certificate the same CA signed: a node without one cannot join. On
- * the gRPC port, HTTPS (HTTP/2 by ALPN) that accepts only daemons with such a certificate.
+ * Mutual TLS for a scheduler node: between the nodes, Artery's {@code tls-tcp} transport with
+ * {@link ClusterSslEngineProvider}, which reads the PEM files of a {@code --tls-dir} (and reads
+ * them again every 5 minutes, as cert-manager renews them). A node presents its certificate and
+ * accepts only nodes whose certificate the same CA signed with the scheduler role: a node
+ * without one cannot join. On the gRPC port, HTTPS (HTTP/2 by ALPN) that accepts only daemons
+ * with a certificate of the CA.
  */
 final class ClusterTls {
   private static final Logger log = LoggerFactory.getLogger(ClusterTls.class);
@@ -21,14 +22,10 @@ final class ClusterTls {
   private ClusterTls() {}
 
   static Config artery(Path dir) {
-    String engine = "pekko.remote.artery.ssl.rotating-keys-engine.";
     return ConfigFactory.parseMap(Map.of(
         "pekko.remote.artery.transport", "tls-tcp",
-        "pekko.remote.artery.ssl.ssl-engine-provider",
-        "org.apache.pekko.remote.artery.tcp.ssl.RotatingKeysSSLEngineProvider",
-        engine + "key-file", dir.resolve(TlsFiles.KEY).toString(),
-        engine + "cert-file", dir.resolve(TlsFiles.CERT).toString(),
-        engine + "ca-cert-file", dir.resolve(TlsFiles.CA).toString()));
+        "pekko.remote.artery.ssl.ssl-engine-provider", ClusterSslEngineProvider.class.getName(),
+        "dfcache.cluster-tls.dir", dir.toAbsolutePath().toString()));
   }
 
   /**
@@ -61,15 +58,19 @@ final class ClusterTls {
     Path dir = Path.of(s.tlsDir());
     try {
       TlsFiles.context(dir);
-      if (!(TlsFiles.privateKey(dir.resolve(TlsFiles.KEY))
-          instanceof java.security.interfaces.RSAPrivateKey)) {
-        throw new IllegalArgumentException(TlsFiles.KEY + " must be an RSA key: Pekko Artery "
-            + "reads no other (bin/dfcache-certs makes RSA keys)");
+      java.util.Set<dev.dfcache.tls.CertificateRoles.Role> roles =
+          dev.dfcache.tls.CertificateRoles.of(TlsFiles.chain(dir));
+      if (!roles.contains(dev.dfcache.tls.CertificateRoles.Role.SCHEDULER)) {
+        // a single node (--standalone with a daemon's certificate) needs no cluster peers
+        log.warn("{}/{} has {}, not the scheduler role: other scheduler nodes will refuse this "
+                + "one; make it with bin/dfcache-certs --role scheduler (or without --role)", dir,
+            TlsFiles.CERT, dev.dfcache.tls.CertificateRoles.describe(roles));
       }
     } catch (Exception e) {
       throw new IllegalArgumentException("--tls-dir " + dir + ": " + e.getMessage(), e);
     }
-    log.info("scheduler cluster and gRPC traffic: mutual TLS with the certificates in {}; {}",
+    log.info("scheduler cluster and gRPC traffic: mutual TLS with the certificates in {} (into "
+            + "the cluster only scheduler-role certificates of the CA); {}",
         dir, switch (s.effectivePeerIdentity()) {
           case ADDRESS -> "a daemon acts only for peers at the IP addresses its certificate names";
           case SOURCE -> "a daemon acts only for peers at the address it connects from";

@@ -48,9 +48,10 @@ public final class SchedulerCommand implements Callable<Integer> {
   Integer managementPort;
 
   @Option(names = "--tls-dir", paramLabel = "DIR",
-      description = "ca.crt, tls.crt and tls.key (PEM, RSA key; bin/dfcache-certs makes them): "
-          + "the scheduler nodes talk to each other, and daemons to them, over mutual TLS; only "
-          + "certificates of that CA are admitted (env DFCACHE_TLS_DIR)")
+      description = "ca.crt, tls.crt and tls.key (PEM; bin/dfcache-certs makes them): the "
+          + "scheduler nodes talk to each other, and daemons to them, over mutual TLS; only "
+          + "certificates of that CA are admitted, into the cluster only those with the "
+          + "scheduler role (env DFCACHE_TLS_DIR)")
   Path tlsDir;
 
   @Option(names = "--peer-identity", paramLabel = "RULE",
@@ -65,6 +66,11 @@ public final class SchedulerCommand implements Callable<Integer> {
       description = "the manager's gRPC address (env DFCACHE_MANAGER): register, keep alive, "
           + "and apply the cluster's config live; without it the flags and config file rule")
   String manager;
+
+  @Option(names = "--manager-tls-name", paramLabel = "NAME",
+      description = "with --tls-dir: the name the manager's certificate must carry, whatever "
+          + "address --manager resolves to (default: the host of --manager)")
+  String managerTlsName;
 
   @Option(names = "--scheduler-cluster", paramLabel = "NAME",
       description = "with --manager: the scheduler cluster to join (default: by the clusters' "
@@ -92,6 +98,7 @@ public final class SchedulerCommand implements Callable<Integer> {
         .putIfSet("management-port", managementPort)
         .putIfSet("manager", manager == null ? null : HostPort.parse(manager).toString())
         .putIfSet("scheduler-cluster", schedulerCluster)
+        .putIfSet("manager-tls-name", managerTlsName)
         .putIfSet("data-dir", dataDir == null ? null : dataDir.toAbsolutePath().toString())
         .putIfSet("tls-dir", tlsDir == null ? null : tlsDir.toAbsolutePath().toString())
         .putIfSet("peer-identity", peerIdentity == null ? null

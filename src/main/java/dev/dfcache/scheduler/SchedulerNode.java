@@ -179,9 +179,7 @@ public final class SchedulerNode implements AutoCloseable {
                 tunables, metrics),
             java.nio.file.Path.of(config.getString("dfcache.scheduler.data-dir"))
                 .resolve("dynconfig.json"),
-            ms.keepAliveInterval(), ms.refreshInterval(), new dev.dfcache.rpc.Channels(s.tls()
-                ? dev.dfcache.tls.PeerTls.load(java.nio.file.Path.of(s.tlsDir())).grpcClient()
-                : null));
+            ms.keepAliveInterval(), ms.refreshInterval(), ms.channels(s.tlsDir()));
         link.start();
         system.getWhenTerminated().thenRun(link::close);
       }
@@ -196,7 +194,8 @@ public final class SchedulerNode implements AutoCloseable {
   private static DaemonCalls daemonCalls(SchedulerSettings s, ActorSystem<?> system)
       throws Exception {
     DaemonCalls notices = new DaemonCalls(new dev.dfcache.rpc.Channels(s.tls()
-        ? dev.dfcache.tls.PeerTls.load(java.nio.file.Path.of(s.tlsDir())).grpcClient() : null));
+        ? dev.dfcache.tls.PeerTls.load(java.nio.file.Path.of(s.tlsDir())).grpcClient() : null,
+        dev.dfcache.tls.TlsTarget.anyOfTheCa("daemon")));
     system.getWhenTerminated().thenRun(notices::close);
     return notices;
   }

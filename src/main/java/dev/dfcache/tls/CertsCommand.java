@@ -24,9 +24,9 @@ import picocli.CommandLine.Parameters;
  * DIR/ca.p12} (password in {@code DIR/ca.pass}, both 0600): run the command again with more
  * names to add hosts signed by the same CA.
  *
- * <p>RSA keys: Pekko Artery's PEM-reading TLS provider (RotatingKeysSSLEngineProvider, which the
- * scheduler cluster uses) loads RSA private keys only; an EC key fails there with "Invalid RSA
- * private key" (measured with Pekko 1.2.1).
+ * <p>RSA keys: readable by every TLS stack involved, including Pekko's own PEM reader (which
+ * loads RSA private keys only; the scheduler cluster now reads its files with TlsFiles, which
+ * takes EC keys too).
  */
 @Command(name = "dfcache-certs", mixinStandardHelpOptions = true,
     description = {

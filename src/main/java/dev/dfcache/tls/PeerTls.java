@@ -1,15 +1,10 @@
 package dev.dfcache.tls;
 
-import java.net.Socket;
 import java.nio.file.Path;
-import java.security.cert.CertificateException;
-import java.security.cert.X509Certificate;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.TrustManager;
-import javax.net.ssl.X509ExtendedTrustManager;
-import javax.net.ssl.X509TrustManager;
 import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.HttpsConnectionContext;
 import org.apache.pekko.http.javadsl.model.AttributeKeys;
@@ -20,8 +15,9 @@ import org.apache.pekko.http.javadsl.model.HttpRequest;
  *
  * <p>A peer is authenticated by its certificate's CA, not by the address it is dialled at:
  * daemons find each other by the addresses the scheduler hands out (pod IPs that change), and
- * every piece is checked against its SHA-256 anyway. Calls to schedulers keep the host name
- * check (they are dialled by the names in their certificates).
+ * every piece is checked against its SHA-256 anyway. Calls to schedulers and to the manager keep
+ * a name check: against the TLS server name configured for them (--scheduler-tls-name,
+ * --manager-tls-name), whatever address is dialled.
  */
 public final class PeerTls {
   private final SSLContext server;
@@ -46,8 +42,8 @@ public final class PeerTls {
 
   public static PeerTls load(Path dir) throws Exception {
     TlsFiles.Identity id = TlsFiles.load(dir);
-    TrustManager[] anyName = {new CaOnly(
-        (X509TrustManager) id.trust().getTrustManagers()[0])};
+    // the CA's verdict without the host name check
+    TrustManager[] anyName = {id.checked(false, null)};
     SSLContext server = TlsFiles.context(dir);
     SSLContext client = SSLContext.getInstance("TLS");
     client.init(id.keys().getKeyManagers(), anyName, null);
@@ -101,58 +97,5 @@ public final class PeerTls {
         return false;
       }
     }).orElse(false);
-  }
-
-  /**
-   * The CA's verdict without the host name check. Extends X509ExtendedTrustManager: a plain
-   * X509TrustManager would be wrapped by the JDK, which adds the check back.
-   */
-  private static final class CaOnly extends X509ExtendedTrustManager {
-    private final X509TrustManager ca;
-
-    CaOnly(X509TrustManager ca) {
-      this.ca = ca;
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType)
-        throws CertificateException {
-      ca.checkClientTrusted(chain, authType);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType)
-        throws CertificateException {
-      ca.checkServerTrusted(chain, authType);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-        throws CertificateException {
-      ca.checkClientTrusted(chain, authType);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-        throws CertificateException {
-      ca.checkServerTrusted(chain, authType);
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-        throws CertificateException {
-      ca.checkClientTrusted(chain, authType);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-        throws CertificateException {
-      ca.checkServerTrusted(chain, authType);
-    }
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-      return ca.getAcceptedIssuers();
-    }
   }
 }

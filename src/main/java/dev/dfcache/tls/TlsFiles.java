@@ -33,7 +33,18 @@ public final class TlsFiles {
   private TlsFiles() {}
 
   /** What one end of mutual TLS needs: its own key and certificate, and the CA it trusts. */
-  public record Identity(KeyManagerFactory keys, TrustManagerFactory trust) {}
+  public record Identity(KeyManagerFactory keys, TrustManagerFactory trust, Path caFile) {
+    /**
+     * The CA's trust with words for each refusal ({@link CheckedTrust}).
+     *
+     * @param checkNames a server must carry the name the client dialled (or was told to expect)
+     * @param role the role the other end must carry, or null
+     */
+    public CheckedTrust checked(boolean checkNames, CertificateRoles.Role role) {
+      return new CheckedTrust((javax.net.ssl.X509ExtendedTrustManager) trust.getTrustManagers()[0],
+          caFile, checkNames, role);
+    }
+  }
 
   public static Identity load(Path dir) throws IOException, GeneralSecurityException {
     List<Certificate> ca = certificates(dir.resolve(CA));
@@ -53,25 +64,27 @@ public final class TlsFiles {
     TrustManagerFactory trust =
         TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
     trust.init(trusted);
-    return new Identity(keys, trust);
+    return new Identity(keys, trust, dir.resolve(CA).toAbsolutePath());
   }
 
   /** For servers (pekko-http) and plain JDK clients. */
   public static SSLContext context(Path dir) throws IOException, GeneralSecurityException {
     Identity id = load(dir);
     SSLContext context = SSLContext.getInstance("TLS");
-    context.init(id.keys().getKeyManagers(), id.trust().getTrustManagers(), null);
+    context.init(id.keys().getKeyManagers(),
+        new javax.net.ssl.TrustManager[] {id.checked(true, null)}, null);
     return context;
   }
 
   /**
    * For grpc-java clients: HTTP/2 by ALPN, our certificate on request, and the server's checked
-   * against the CA and against the name (or IP) the channel dials.
+   * against the CA and against the name (or IP) the channel dials, or the name it was told to
+   * expect ({@link dev.dfcache.rpc.Channels} with a {@link TlsTarget}).
    */
   public static io.grpc.netty.shaded.io.netty.handler.ssl.SslContext grpcClient(Path dir)
       throws IOException, GeneralSecurityException {
     Identity id = load(dir);
-    return grpcClient(id.keys(), id.trust().getTrustManagers()[0]);
+    return grpcClient(id.keys(), id.checked(true, null));
   }
 
   /** A grpc-java client context with these keys, trusting what {@code trust} trusts. */

@@ -588,7 +588,7 @@ class K8sManifestsTest {
     // schedulers: the gRPC Service, by name, on its port
     Service grpc = one(Service.class, "dfcache-scheduler");
     assertEquals(List.of(new HostPort(grpc.getMetadata().getName(),
-        grpc.getSpec().getPorts().get(0).getPort())), s.schedulers());
+        grpc.getSpec().getPorts().get(0).getPort())), HostPort.parseList(arg(d, "--schedulers")));
     assertEquals("$(POD_IP)", arg(d, "--host"));
     assertEquals("$(NODE_NAME)", arg(d, "--host-id"));
     assertEquals("spec.nodeName",
@@ -726,8 +726,52 @@ class K8sManifestsTest {
         manager.getMetadata().getAnnotations().get("prometheus.io/scheme"));
     for (String component : List.of("Deployment/dfcache-scheduler", "DaemonSet/dfdaemon")) {
       Container c = templates().get(component).getSpec().getContainers().get(0);
-      assertEquals("dfcache-manager:" + grpc, env(c, "DFCACHE_MANAGER").orElseThrow(() ->
-          new AssertionError(component + " is not pointed at the manager")).getValue());
+      assertEquals("dfcache-manager:" + grpc, arg(c, "--manager"),
+          component + " is not pointed at the manager");
+    }
+  }
+
+  /**
+   * Names, not addresses: the manager hands the daemons pod IPs, which no certificate names, so
+   * every component is told the Service name the certificate of what it dials must carry; and
+   * the README's commands make exactly those certificates (one per component, with its role),
+   * stored in the Secrets the workloads mount.
+   */
+  @Test
+  void componentsTrustTheServicesByNameAndTheReadmeMakesThoseCertificates() throws Exception {
+    Container d = container(daemon().getSpec().getTemplate(), "dfdaemon");
+    Container scheduler = container(scheduler().getSpec().getTemplate(), "scheduler");
+    assertEquals("dfcache-scheduler", arg(d, "--scheduler-tls-name"));
+    assertEquals("dfcache-scheduler", HostPort.parse(arg(d, "--schedulers")).host());
+    for (Container c : List.of(d, scheduler)) {
+      assertEquals("dfcache-manager", arg(c, "--manager-tls-name"), c.getName());
+      assertEquals("dfcache-manager", HostPort.parse(arg(c, "--manager")).host(), c.getName());
+      assertTrue(env(c, "DFCACHE_MANAGER").isEmpty(), c.getName() + ": one way to set it");
+    }
+    String readme = Files.readString(Path.of("README.md"));
+    Path pki = Files.createTempDirectory("k8s-pki");
+    try {
+      // role, the name in the certificate, the Secret
+      for (List<String> cert : List.of(
+          List.of("scheduler", "dfcache-scheduler", "dfcache-scheduler-tls"),
+          List.of("dfdaemon", "dfdaemon", "dfcache-dfdaemon-tls"),
+          List.of("manager", "dfcache-manager", "dfcache-manager-tls"))) {
+        String make = "bin/dfcache-certs --role " + cert.get(0) + " pki " + cert.get(1);
+        assertTrue(readme.contains(make + "\n"), "README does not run: " + make);
+        assertTrue(readme.contains("kubectl -n dfcache create secret generic " + cert.get(2)
+            + " --from-file=pki/" + cert.get(1) + "\n"), "README: Secret " + cert.get(2));
+        assertEquals(0, dev.dfcache.tls.CertsCommand.run("--role", cert.get(0), pki.toString(),
+            cert.get(1)));
+        java.security.cert.Certificate[] chain =
+            dev.dfcache.tls.TlsFiles.chain(pki.resolve(cert.get(1)));
+        assertEquals(List.of(cert.get(1)), dev.dfcache.tls.CertificateRoles.hostNames(chain));
+        assertEquals(Set.of(dev.dfcache.tls.CertificateRoles.Role.parse(cert.get(0))),
+            dev.dfcache.tls.CertificateRoles.of(chain));
+      }
+    } finally {
+      try (var walk = Files.walk(pki)) {
+        walk.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+      }
     }
   }
 }

@@ -57,16 +57,23 @@ class ClusterTlsIT {
 
   /** Cluster members as a TLS node sees them (its port needs a client certificate). */
   double members(Proc scheduler) throws Exception {
-    String body = HttpClient.newBuilder().sslContext(TlsFiles.context(pki.resolve("127.0.0.1")))
-        .build().send(HttpRequest.newBuilder(URI.create(
+    return members(scheduler, TlsFiles.context(pki.resolve("127.0.0.1")));
+  }
+
+  double members(Proc scheduler, javax.net.ssl.SSLContext tls) throws Exception {
+    String body = HttpClient.newBuilder().sslContext(tls).build().send(HttpRequest.newBuilder(URI.create(
             "https://127.0.0.1:" + scheduler.grpcPort + "/metrics")).build(),
         HttpResponse.BodyHandlers.ofString()).body();
     return PrometheusText.parse(body).value("dfcache_scheduler_cluster_members");
   }
 
   void awaitMembers(Proc scheduler, double n) throws Exception {
-    long deadline = System.nanoTime() + Duration.ofSeconds(40).toNanos();
-    while (members(scheduler) != n) {
+    awaitMembers(scheduler, n, TlsFiles.context(pki.resolve("127.0.0.1")));
+  }
+
+  void awaitMembers(Proc scheduler, double n, javax.net.ssl.SSLContext tls) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (members(scheduler, tls) != n) {
       assertTrue(System.nanoTime() < deadline, scheduler.name + " never saw " + n + " members");
       Thread.sleep(250);
     }
@@ -83,6 +90,52 @@ class ClusterTlsIT {
     Thread.sleep(10_000); // a plaintext join is retried every few seconds; none may succeed
     assertEquals(2, members(first));
     assertTrue(Files.readString(first.log).contains("mutual TLS"), "said at start");
+  }
+
+  /**
+   * A fleet whose nodes hold certificates of their own (one CA, the scheduler role, no name in
+   * common) forms one cluster; a node with a daemon's certificate of the same CA never joins,
+   * and the node it knocked at says why.
+   */
+  @Test
+  void nodesWithTheirOwnSchedulerCertificatesFormOneClusterAndADaemonCertificateDoesNot()
+      throws Exception {
+    Path fleet = cluster.work().resolve("fleet");
+    assertEquals(0, CertsCommand.run("--role", "scheduler", fleet.toString(), "scheduler-1",
+        "scheduler-2"));
+    assertEquals(0, CertsCommand.run("--role", "dfdaemon", fleet.toString(), "dfdaemon"));
+    int[] ports = LocalCluster.reservePorts(3);
+    Proc first = nodeWith("own-1", ports[0], ports[0], fleet.resolve("scheduler-1"));
+    Proc second = nodeWith("own-2", ports[1], ports[0], fleet.resolve("scheduler-2"));
+    // the certificates name scheduler-1 and -2, not 127.0.0.1: ask with the CA's check alone
+    TlsFiles.Identity asker = TlsFiles.load(fleet.resolve("dfdaemon"));
+    javax.net.ssl.SSLContext caOnly = javax.net.ssl.SSLContext.getInstance("TLS");
+    caOnly.init(asker.keys().getKeyManagers(),
+        new javax.net.ssl.TrustManager[] {asker.checked(false, null)}, null);
+    awaitMembers(first, 2, caOnly);
+    awaitMembers(second, 2, caOnly);
+    nodeWith("own-intruder", ports[2], ports[0], fleet.resolve("dfdaemon"));
+    awaitLog(first, "TLS: refused a caller that presented a "
+        + "certificate for [dfdaemon] (role dfdaemon): expected the role scheduler", 40);
+    Thread.sleep(5_000); // joins are retried every few seconds; none may succeed
+    assertEquals(2, members(first, caOnly));
+    assertTrue(Files.readString(first.log).contains("only scheduler-role certificates"));
+  }
+
+  static void awaitLog(Proc p, String text, int seconds) throws Exception {
+    long deadline = System.nanoTime() + Duration.ofSeconds(seconds).toNanos();
+    while (!Files.readString(p.log).contains(text)) {
+      assertTrue(System.nanoTime() < deadline, p.name + " never logged '" + text + "'");
+      Thread.sleep(200);
+    }
+  }
+
+  Proc nodeWith(String name, int clusterPort, int seedPort, Path tls) throws Exception {
+    int grpc = LocalCluster.freePort();
+    return cluster.process(name, List.of(), List.of("scheduler", "--host", "127.0.0.1",
+        "--grpc-port", "" + grpc, "--cluster-port", "" + clusterPort,
+        "--seed-nodes", "127.0.0.1:" + seedPort, "--tls-dir", tls.toString()), Map.of(),
+        "scheduler started", grpc, clusterPort);
   }
 
   @Test
