@@ -62,6 +62,13 @@ final class PeerTaskDownload {
   private volatile List<String> singleParent = List.of();
   /** Most holder groups tried before giving up (each costs a whole download). */
   static final int MAX_GROUPS = 8;
+  /*
+   * The holder groups (piece-list signs) of a content-addressed task tried so far: attempts run
+   * one after another, each started from the end of the one before.
+   */
+  private final List<String> wrongSigns = new ArrayList<>();
+  private final List<String> unavailableSigns = new ArrayList<>();
+  private DfException lastUnavailable;
 
   PeerTaskDownload(DaemonEnv env, TaskOrigin origin, double limitBytesPerSecond,
       TransferProgress progress) {
@@ -74,15 +81,20 @@ final class PeerTaskDownload {
   }
 
   CompletionStage<StoredTask> run() {
-    return attempt(new ArrayList<>());
+    return attempt();
   }
 
-  /** One download of one holder group; {@code refused}: groups whose content proved wrong. */
-  private CompletionStage<StoredTask> attempt(List<String> refused) {
+  /**
+   * One download of one holder group: the one the scheduler registers this peer with, given the
+   * groups it already tried ({@link #wrongSigns}, {@link #unavailableSigns}).
+   */
+  private CompletionStage<StoredTask> attempt() {
     long started = System.nanoTime();
     long[] marks = new long[3]; // registered, pieces in, published
     swarm = null;
     singleParent = List.of();
+    List<String> refused = new ArrayList<>(wrongSigns);
+    refused.addAll(unavailableSigns);
     CompletableFuture<RegisterResult> registered = env.gateway().register(origin, refused)
         .toCompletableFuture();
     CompletableFuture<StoredTask> kept = registered
@@ -110,12 +122,23 @@ final class PeerTaskDownload {
           String sign = registered.isDone() && !registered.isCompletedExceptionally()
               ? registered.join().getPieceMd5Sign() : "";
           if (e instanceof ContentMismatchException) {
-            return refuteAndRetry(refused, sign, e);
+            return refuteAndRetry(sign, e);
           }
           if (!refused.isEmpty() && e.code() == Code.PeerTaskNotFound) {
-            // the scheduler knows no other content for the cid than what proved wrong
+            // the scheduler knows no other content for the cid than what was tried
             env.gateway().leave(taskId);
-            return CompletableFuture.<StoredTask>failedFuture(noMatchingHolder(refused));
+            return CompletableFuture.<StoredTask>failedFuture(wrongSigns.isEmpty()
+                ? lastUnavailable : noMatchingHolder());
+          }
+          if (expected.isPresent() && !sign.isEmpty() && mayTryAnotherGroup(e)
+              && refused.size() + 1 < MAX_GROUPS) {
+            // A group whose holders could not serve it (a squatter's announce with nothing
+            // behind it, or holders gone): another content announced for the cid may serve.
+            log.info("task {}: holder group {} could not be downloaded ({}), trying another",
+                taskId, sign, e.getMessage());
+            unavailableSigns.add(sign);
+            lastUnavailable = e;
+            return attempt();
           }
           if (registered.isDone() && !registered.isCompletedExceptionally()) {
             env.gateway().leave(taskId);
@@ -149,8 +172,7 @@ final class PeerTaskDownload {
    * cid names: every parent they came from is reported with the group's sign (the scheduler
    * drops the group once enough hosts did), and the next group is tried.
    */
-  private CompletionStage<StoredTask> refuteAndRetry(List<String> refused, String sign,
-      DfException mismatch) {
+  private CompletionStage<StoredTask> refuteAndRetry(String sign, DfException mismatch) {
     List<String> parents = parentsOfAttempt();
     log.warn("task {}: {} (holder group {}, parents {}): reporting them, trying another group",
         taskId, mismatch.getMessage(), sign.isEmpty() ? "?" : sign, parents);
@@ -160,23 +182,31 @@ final class PeerTaskDownload {
       reports.add(env.gateway().reportBadParent(taskId, parent, Code.ClientPieceDownloadFail, sign)
           .toCompletableFuture().exceptionally(t -> null));
     }
-    if (sign.isEmpty() || refused.contains(sign) || refused.size() + 1 >= MAX_GROUPS) {
+    boolean again = !sign.isEmpty() && !wrongSigns.contains(sign)
+        && wrongSigns.size() + unavailableSigns.size() + 1 < MAX_GROUPS;
+    if (!sign.isEmpty() && !wrongSigns.contains(sign)) {
+      wrongSigns.add(sign);
+    }
+    CompletableFuture<Void> reported =
+        CompletableFuture.allOf(reports.toArray(CompletableFuture[]::new));
+    if (!again) {
       // a scheduler that names no groups cannot be asked for another one
       env.gateway().leave(taskId);
-      return CompletableFuture.failedFuture(refused.isEmpty() && sign.isEmpty() ? mismatch
-          : noMatchingHolder(append(refused, sign)));
+      return reported.thenCompose(v -> CompletableFuture.failedFuture(
+          wrongSigns.isEmpty() ? mismatch : noMatchingHolder()));
     }
-    List<String> next = append(refused, sign);
-    return CompletableFuture.allOf(reports.toArray(CompletableFuture[]::new))
-        .thenCompose(v -> attempt(next));
+    return reported.thenCompose(v -> attempt());
   }
 
-  private static List<String> append(List<String> list, String item) {
-    List<String> out = new ArrayList<>(list);
-    if (!item.isEmpty() && !out.contains(item)) {
-      out.add(item);
-    }
-    return out;
+  /**
+   * Failures another holder group may not have: not our disk, not a deletion, not a refusal or
+   * a timeout of the caller's.
+   */
+  private static boolean mayTryAnotherGroup(DfException e) {
+    return switch (e.code()) {
+      case ResourceLacked, TaskDeleted, PermissionDenied, BadRequest, RequestTimeOut -> false;
+      default -> true;
+    };
   }
 
   private List<String> parentsOfAttempt() {
@@ -184,11 +214,13 @@ final class PeerTaskDownload {
     return s != null ? s.parentsUsed() : singleParent;
   }
 
-  private DfException noMatchingHolder(List<String> refused) {
+  private DfException noMatchingHolder() {
     return new ContentMismatchException("no peer holds the content of "
-        + TaskIds.cidOf(origin.url()) + ": the " + refused.size() + " piece list(s) it was "
-        + "announced with (" + String.join(", ", refused) + ") name other bytes; their holders "
-        + "were reported");
+        + TaskIds.cidOf(origin.url()) + ": the " + wrongSigns.size() + " piece list(s) it was "
+        + "announced with and downloaded by (" + String.join(", ", wrongSigns) + ") name other "
+        + "bytes, their holders were reported"
+        + (unavailableSigns.isEmpty() ? "" : "; " + unavailableSigns.size()
+            + " other(s) could not be downloaded (last: " + lastUnavailable.getMessage() + ")"));
   }
 
   private static String millis(long from, long to) {

@@ -279,8 +279,15 @@ public final class SchedulerGateway implements AutoCloseable {
    */
   public CompletionStage<RegisterResult> register(TaskOrigin origin,
       java.util.List<String> refusedSigns) {
+    return register(origin, refusedSigns, "");
+  }
+
+  /** RegisterPeerTask again for a download that follows the holder group {@code sign}. */
+  public CompletionStage<RegisterResult> register(TaskOrigin origin,
+      java.util.List<String> refusedSigns, String sign) {
     PeerTaskRequest req = PeerTaskRequest.newBuilder()
         .addAllRefusedSigns(refusedSigns)
+        .setPieceMd5Sign(sign)
         .setTaskId(origin.taskId())
         .setUrl(origin.url())
         .setUrlMeta(UrlMeta.newBuilder().setTag(origin.tag()).setApplication(origin.application()))

@@ -125,7 +125,8 @@ final class SwarmDownload implements ParentLink.Owner, ReportStream.Owner {
     this.picker = new PiecePicker(layout.pieceCount(), env.settings().requestsPerParent(),
         RANDOM_FIRST, new Random());
     this.attempts = new int[layout.pieceCount()];
-    this.reports = new ReportStream(env, origin, this, this::heldPieces);
+    this.reports = new ReportStream(env, origin, task.getPieceMd5Sign(), this,
+        this::heldPieces);
   }
 
   /** Runs the download; completes with the partial task holding every piece. */

@@ -193,12 +193,13 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
       // dfcache daemon uses its host id for both. The identity check is on the host's address.
       PeerEndpoint peer = in.getPeerId().isEmpty() ? host : host.withId(checkedPeerId(in.getPeerId()));
       List<String> refused = checkedSigns(in.getRefusedSignsList());
+      String sign = in.getPieceMd5Sign().isEmpty() ? "" : checkedSign(in.getPieceMd5Sign());
       boolean contentAddressed = !in.getUrl().isEmpty()
           && announcedUrlNames(taskId, in.getUrl(), in.getUrlMeta())
           && ContentDigest.namedBy(in.getUrl(), in.getUrlMeta().getDigest()).isPresent();
       hosts.tell(new HostRegistry.Beat(host.id(), host.ip(), host.rpcPort()));
       return askSettled(taskId, replyTo -> new TaskEntity.Register(peer, host.id(), caller,
-              contentAddressed, refused, replyTo), 4)
+              contentAddressed, refused, sign, replyTo), 4)
           .thenApply(reply -> {
             if (reply instanceof TaskEntity.Registered r) {
               return RegisterResults.of(taskId, r);

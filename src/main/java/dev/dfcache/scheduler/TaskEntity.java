@@ -58,10 +58,11 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
    * A peer wants to download the task (RegisterPeerTask): answered with {@link Registered}.
    * {@code peer.id()} is the peer id, {@code hostId} its host's (the same for a dfcache daemon;
    * a stock Dragonfly v1 peer has ids "ip-pid-uuid" of its own): liveness is the host's.
-   * {@code refusedSigns}: holder groups whose content the peer found wrong.
+   * {@code refusedSigns}: holder groups whose content the peer found wrong; {@code sign}: the
+   * group its download follows ("" = any).
    */
   public record Register(PeerEndpoint peer, String hostId, PeerIdentity caller,
-      boolean contentAddressed, List<String> refusedSigns, ActorRef<Reply> replyTo)
+      boolean contentAddressed, List<String> refusedSigns, String sign, ActorRef<Reply> replyTo)
       implements Command {}
 
   /**
@@ -419,9 +420,15 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     if (m.contentAddressed()) {
       signs.markContentAddressed();
     }
+    if (!m.sign().isEmpty() && !signs.has(m.sign())) {
+      m.replyTo().tell(new Rejected(Code.PeerTaskNotFound.getNumber(), "task " + taskId
+          + ": no peer holds the content with piece-list sign " + m.sign() + " any more"));
+      return this;
+    }
     // The refused signs matter only where a digest decides between contents.
-    String sign = signs.choose(signs.contentAddressed() ? m.refusedSigns() : List.of(),
-        this::hasLiveHolder);
+    String sign = !m.sign().isEmpty() ? m.sign()
+        : signs.choose(signs.contentAddressed() ? m.refusedSigns() : List.of(),
+            this::hasLiveHolder);
     if (sign == null) {
       m.replyTo().tell(new Rejected(Code.PeerTaskNotFound.getNumber(), "task " + taskId
           + ": no peer holds content other than the " + m.refusedSigns().size()
@@ -610,8 +617,9 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
         PeerState p = peers.get(id);
         if (p.asChild != null) {
           // downloaders of the group: their parents are gone; they register again
-          p.asChild.packets.tell(new ScheduleFailed(Code.SchedPeerNotFound.getNumber(),
-              "task " + taskId + ": holder group " + sign + " was dropped: register again"));
+          p.asChild.packets.tell(new ScheduleFailed(Code.SchedTaskStatusError.getNumber(),
+              "task " + taskId + ": holder group " + sign + " was found not to match the "
+                  + "task's digest"));
           p.asChild = null;
         }
       }

@@ -109,6 +109,15 @@ class ContentAddressedTasksTest {
     assertEquals(owner.length(), described.getContentLength());
     assertTrue(failure(() -> register(url, "d1", host("d1", "127.0.0.1"),
         List.of(signOf("other bytes!"), signOf(owner)))).startsWith("[1404]"));
+    // a download registering again stays with the group it follows
+    assertEquals(signOf(owner), call(SchedulerRpc.REGISTER_PEER_TASK, PeerTaskRequest
+        .newBuilder().setTaskId(taskId).setUrl(url).setPeerId("d1")
+        .setPeerHost(host("d1", "127.0.0.1")).setPieceMd5Sign(signOf(owner)).build())
+        .getPieceMd5Sign());
+    String gone = failure(() -> call(SchedulerRpc.REGISTER_PEER_TASK, PeerTaskRequest
+        .newBuilder().setTaskId(taskId).setUrl(url).setPeerId("d1")
+        .setPeerHost(host("d1", "127.0.0.1")).setPieceMd5Sign(signOf("no such bytes")).build()));
+    assertTrue(gone.startsWith("[1404]") && gone.contains("any more"), gone);
 
     // two hosts prove the squatter's group wrong: it is dropped, the squatter quarantined
     register(url, "d2", host("d2", "127.0.0.2"), List.of());
