@@ -606,7 +606,8 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
       for (PeerState p : peers.values()) {
         if (sign.equals(p.sign)) {
           members.add(p.id());
-          if (p.done) {
+          if (p.done && !p.downloading) {
+            // announced it; a downloader of the group (the reporter too) is no squatter
             holders.add(p.id());
           }
         }

@@ -133,6 +133,9 @@ class ContentAddressedTasksTest {
     refused = failure(() -> call(SchedulerRpc.ANNOUNCE_TASK,
         announce(url, "someone-else", "other bytes!")));
     assertTrue(refused.startsWith("[1400]") && refused.contains("sign"), refused);
+    // the reporters downloaded the squatter's group, and are no squatters: they may announce
+    call(SchedulerRpc.ANNOUNCE_TASK, announce(url, "d1", owner));
+    call(SchedulerRpc.ANNOUNCE_TASK, announce(url, "d2", owner));
   }
 
   @Test
@@ -167,6 +170,11 @@ class ContentAddressedTasksTest {
       assertTrue(e.startsWith("[1400]peer_id must be"), e);
     }
     String e = failure(() -> register(url, "p", host("h", "127.0.0.9"), List.of("not-a-sign")));
+    assertTrue(e.startsWith("[1400]piece_md5_sign must be"), e);
+    e = failure(() -> register(url, "p", host("h", "127.0.0.9"),
+        java.util.Collections.nCopies(SchedulerService.MAX_REFUSED_SIGNS + 1, signOf("x"))));
+    assertTrue(e.startsWith("[1400]at most 16 refused signs"), e);
+    e = failure(() -> reportGroup(url, "p", "holder", "ZZ"));
     assertTrue(e.startsWith("[1400]piece_md5_sign must be"), e);
     e = failure(() -> call(SchedulerRpc.DESCRIBE_TASK, StatTaskRequest.newBuilder()
         .setTaskId(taskId).setPieceMd5Sign("zz").build()));
