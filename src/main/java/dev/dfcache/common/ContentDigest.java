@@ -28,6 +28,19 @@ public record ContentDigest(String algorithm, String hex) {
     return Optional.of(new ContentDigest(alg, hex));
   }
 
+  /**
+   * The digest a task's url and meta name its content by, if any: url_meta.digest when set (a
+   * malformed one names nothing here), else a cid "sha256:&lt;hex&gt;". The task id is derived from
+   * both, so such a task's bytes are fixed by its id.
+   */
+  public static Optional<ContentDigest> namedBy(String url, String metaDigest) {
+    if (metaDigest != null && !metaDigest.isEmpty()) {
+      return parse(metaDigest);
+    }
+    return parse(TaskIds.cidOf(url == null ? "" : url))
+        .filter(d -> d.algorithm().equals("sha256"));
+  }
+
   public String javaAlgorithm() {
     return algorithm.equals("sha256") ? "SHA-256" : "MD5";
   }

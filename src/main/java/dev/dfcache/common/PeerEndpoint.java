@@ -19,6 +19,11 @@ public record PeerEndpoint(String id, String ip, int rpcPort, int downPort, Stri
         .setHostname(hostname).setIdc(idc).setLocation(location).build();
   }
 
+  /** The same host under another peer id (a v1 peer's download id). */
+  public PeerEndpoint withId(String peerId) {
+    return new PeerEndpoint(peerId, ip, rpcPort, downPort, hostname, idc, location);
+  }
+
   public String uploadAddress() {
     return ip + ":" + downPort;
   }

@@ -48,8 +48,16 @@ final class ReportStream {
   /** Which call is current: callbacks of an older one are ignored. */
   private int generation;
 
-  ReportStream(DaemonEnv env, TaskOrigin origin, Owner owner, Supplier<BitSet> held) {
+  /**
+   * {@code sign}: the holder group the download follows; a registration again stays in it (the
+   * parents of another group's content would not match the piece list it checks).
+   */
+  private final String sign;
+
+  ReportStream(DaemonEnv env, TaskOrigin origin, String sign, Owner owner,
+      Supplier<BitSet> held) {
     this.env = env;
+    this.sign = sign;
     this.origin = origin;
     this.owner = owner;
     this.held = held;
@@ -152,7 +160,8 @@ final class ReportStream {
     }
     log.info("task {}: {}; registering again (attempt {})", origin.taskId(), why, attempt);
     CompletableFuture.delayedExecutor(100L << Math.min(attempt, 4), TimeUnit.MILLISECONDS)
-        .execute(() -> env.gateway().register(origin).whenComplete((r, t) -> {
+        .execute(() -> env.gateway().register(origin, java.util.List.of(), sign)
+            .whenComplete((r, t) -> {
           if (t != null) {
             reopenLater("register failed: " + t.getMessage());
           } else {

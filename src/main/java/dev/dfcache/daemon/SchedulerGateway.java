@@ -303,7 +303,24 @@ public final class SchedulerGateway implements AutoCloseable {
 
   /** RegisterPeerTask: this peer wants to download the task. */
   public CompletionStage<RegisterResult> register(TaskOrigin origin) {
+    return register(origin, java.util.List.of());
+  }
+
+  /**
+   * RegisterPeerTask, with the holder groups (piece-list signs) of a content-addressed task
+   * whose content this peer found not to match the task's digest: it gets another group.
+   */
+  public CompletionStage<RegisterResult> register(TaskOrigin origin,
+      java.util.List<String> refusedSigns) {
+    return register(origin, refusedSigns, "");
+  }
+
+  /** RegisterPeerTask again for a download that follows the holder group {@code sign}. */
+  public CompletionStage<RegisterResult> register(TaskOrigin origin,
+      java.util.List<String> refusedSigns, String sign) {
     PeerTaskRequest req = PeerTaskRequest.newBuilder()
+        .addAllRefusedSigns(refusedSigns)
+        .setPieceMd5Sign(sign)
         .setTaskId(origin.taskId())
         .setUrl(origin.url())
         .setUrlMeta(UrlMeta.newBuilder().setTag(origin.tag()).setApplication(origin.application()))
@@ -314,9 +331,13 @@ public final class SchedulerGateway implements AutoCloseable {
     return whileSettling(() -> callWithRetry(SchedulerRpc.REGISTER_PEER_TASK, req, 3), 3);
   }
 
-  /** The sizes and piece-list sign the scheduler recorded for the task. */
-  public CompletionStage<TaskDescription> describe(String taskId) {
-    StatTaskRequest req = StatTaskRequest.newBuilder().setTaskId(taskId).build();
+  /**
+   * The sizes and piece-list sign the scheduler recorded for the task's holder group {@code
+   * sign} ("" = its first: a scheduler that answered registration with none).
+   */
+  public CompletionStage<TaskDescription> describe(String taskId, String sign) {
+    StatTaskRequest req = StatTaskRequest.newBuilder().setTaskId(taskId).setPieceMd5Sign(sign)
+        .build();
     return whileSettling(() -> callWithRetry(SchedulerRpc.DESCRIBE_TASK, req, 3), 3);
   }
 
@@ -346,9 +367,18 @@ public final class SchedulerGateway implements AutoCloseable {
   }
 
   public CompletionStage<Empty> reportBadParent(String taskId, String badPeerId, Code reason) {
+    return reportBadParent(taskId, badPeerId, reason, "");
+  }
+
+  /**
+   * A parent served bad data; with {@code sign}, its whole holder group's content does not
+   * match the task's digest (each piece matched the group's piece list).
+   */
+  public CompletionStage<Empty> reportBadParent(String taskId, String badPeerId, Code reason,
+      String sign) {
     return call(SchedulerRpc.REPORT_BAD_PARENT, ReportBadParentRequest.newBuilder()
         .setTaskId(taskId).setReporterPeerId(self.id()).setBadPeerId(badPeerId).setReason(reason)
-        .build());
+        .setPieceMd5Sign(sign).build());
   }
 
   public PeerEndpoint self() {

@@ -5,6 +5,7 @@ import dev.dfcache.api.common.PieceInfo;
 import dev.dfcache.api.common.PiecePacket;
 import dev.dfcache.api.peer.TaskDescription;
 import dev.dfcache.api.scheduler.PeerPacket;
+import dev.dfcache.common.ContentDigest;
 import dev.dfcache.common.CorruptPieceException;
 import dev.dfcache.common.DfException;
 import dev.dfcache.common.HostPort;
@@ -63,6 +64,8 @@ final class SwarmDownload implements ParentLink.Owner, ReportStream.Owner {
   private final ReportStream reports;
   private final CompletableFuture<PartialTask> result = new CompletableFuture<>();
   private final Runnable retry = this::dispatch;
+  /** The digest the whole content must hash to (the task's {@code sha256:} cid), or null. */
+  private final ContentDigest expected;
 
   private PartialTask partial;
   private boolean creatingPartial;
@@ -106,8 +109,9 @@ final class SwarmDownload implements ParentLink.Owner, ReportStream.Owner {
   }
 
   SwarmDownload(DaemonEnv env, TaskOrigin origin, TaskDescription task,
-      double limitBytesPerSecond, TransferProgress progress) {
+      double limitBytesPerSecond, TransferProgress progress, ContentDigest expected) {
     this.env = env;
+    this.expected = expected;
     this.origin = origin;
     this.taskId = origin.taskId();
     this.task = task;
@@ -121,7 +125,8 @@ final class SwarmDownload implements ParentLink.Owner, ReportStream.Owner {
     this.picker = new PiecePicker(layout.pieceCount(), env.settings().requestsPerParent(),
         RANDOM_FIRST, new Random());
     this.attempts = new int[layout.pieceCount()];
-    this.reports = new ReportStream(env, origin, this, this::heldPieces);
+    this.reports = new ReportStream(env, origin, task.getPieceMd5Sign(), this,
+        this::heldPieces);
   }
 
   /** Runs the download; completes with the partial task holding every piece. */
@@ -215,7 +220,8 @@ final class SwarmDownload implements ParentLink.Owner, ReportStream.Owner {
     }
     if (newMeta != null) {
       TaskMeta meta = newMeta;
-      CompletableFuture.supplyAsync(() -> env.store().beginDownload(meta), env.blocking())
+      CompletableFuture.supplyAsync(() -> env.store().beginDownload(meta, expected),
+              env.blocking())
           .whenComplete((p, t) -> {
             if (t != null) {
               fail(t);
@@ -486,6 +492,11 @@ final class SwarmDownload implements ParentLink.Owner, ReportStream.Owner {
     if (watchdog != null) {
       watchdog.cancel();
     }
+  }
+
+  /** The parents pieces were taken from. */
+  synchronized List<String> parentsUsed() {
+    return List.copyOf(piecesFrom.keySet());
   }
 
   /** Pieces per parent and PeerPackets heard, for the download's log line. */

@@ -20,7 +20,8 @@ final class RegisterResults {
     RegisterResult.Builder b = RegisterResult.newBuilder()
         .setTaskId(taskId)
         .setTaskTypeValue(info.taskType())
-        .setExpiresAt(info.expiresAtMillis());
+        .setExpiresAt(info.expiresAtMillis())
+        .setPieceMd5Sign(info.pieceListSign());
     if (info.contentLength() == 0) {
       return b.setSizeScope(SizeScope.EMPTY).build();
     }

@@ -32,6 +32,7 @@ import dev.dfcache.api.scheduler.SchedulerPowerApi;
 import org.apache.pekko.grpc.javadsl.Metadata;
 import dev.dfcache.api.scheduler.StatTaskRequest;
 import dev.dfcache.api.scheduler.Task;
+import dev.dfcache.common.ContentDigest;
 import dev.dfcache.common.DfException;
 import dev.dfcache.common.Digests;
 import dev.dfcache.common.PeerEndpoint;
@@ -144,11 +145,13 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
       TaskInfo info = taskInfoOf(taskId, in.getPiecePacket(), in.getTaskTypeValue(),
           Math.max(0, in.getExpiresAt()), urlNamesTask ? in.getUrl() : "",
           urlNamesTask ? in.getUrlMeta().getTag() : "");
+      boolean contentAddressed = urlNamesTask
+          && ContentDigest.namedBy(in.getUrl(), in.getUrlMeta().getDigest()).isPresent();
       hosts.tell(new HostRegistry.Beat(peer.id(), peer.ip(), peer.rpcPort()));
       return ask(taskId,
               replyTo -> new TaskEntity.Announce(info, peer, caller, in.getFresh(),
                   in.getReplicaCount() > 1 ? new Replication(in.getReplicaCount(), in.getUrl(),
-                      in.getUrlMeta().toByteArray()) : null, replyTo))
+                      in.getUrlMeta().toByteArray()) : null, contentAddressed, replyTo))
           .thenApply(reply -> ack(taskId, reply));
     });
   }
@@ -185,12 +188,18 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
     return guard(() -> {
       String taskId = registeredTaskId(in);
       PeerIdentity caller = identities.of(metadata);
-      PeerEndpoint peer = permitted(caller, checkedPeer(in.getPeerHost()));
-      if (!in.getPeerId().isEmpty() && !in.getPeerId().equals(peer.id())) {
-        throw DfException.badRequest("peer_id and peer_host.id differ");
-      }
-      hosts.tell(new HostRegistry.Beat(peer.id(), peer.ip(), peer.rpcPort()));
-      return askSettled(taskId, replyTo -> new TaskEntity.Register(peer, caller, replyTo), 4)
+      PeerEndpoint host = permitted(caller, checkedPeer(in.getPeerHost()));
+      // A stock Dragonfly v1 peer names its download "<ip>-<pid>-<uuid>" and its host apart; a
+      // dfcache daemon uses its host id for both. The identity check is on the host's address.
+      PeerEndpoint peer = in.getPeerId().isEmpty() ? host : host.withId(checkedPeerId(in.getPeerId()));
+      List<String> refused = checkedSigns(in.getRefusedSignsList());
+      String sign = in.getPieceMd5Sign().isEmpty() ? "" : checkedSign(in.getPieceMd5Sign());
+      boolean contentAddressed = !in.getUrl().isEmpty()
+          && announcedUrlNames(taskId, in.getUrl(), in.getUrlMeta())
+          && ContentDigest.namedBy(in.getUrl(), in.getUrlMeta().getDigest()).isPresent();
+      hosts.tell(new HostRegistry.Beat(host.id(), host.ip(), host.rpcPort()));
+      return askSettled(taskId, replyTo -> new TaskEntity.Register(peer, host.id(), caller,
+              contentAddressed, refused, sign, replyTo), 4)
           .thenApply(reply -> {
             if (reply instanceof TaskEntity.Registered r) {
               return RegisterResults.of(taskId, r);
@@ -198,6 +207,38 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
             throw unexpected(taskId, reply);
           });
     });
+  }
+
+  /** Longest peer id taken (Dragonfly's are "ip-pid-uuid", some 60 characters). */
+  static final int MAX_PEER_ID = 256;
+  /** Most refused signs a registration may list. */
+  static final int MAX_REFUSED_SIGNS = 16;
+
+  static String checkedPeerId(String peerId) {
+    if (peerId.isBlank() || peerId.length() > MAX_PEER_ID
+        || !peerId.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+      throw DfException.badRequest("peer_id must be 1.." + MAX_PEER_ID
+          + " printable ASCII characters without spaces");
+    }
+    return peerId;
+  }
+
+  static List<String> checkedSigns(List<String> signs) {
+    if (signs.size() > MAX_REFUSED_SIGNS) {
+      throw DfException.badRequest("at most " + MAX_REFUSED_SIGNS + " refused signs");
+    }
+    for (String sign : signs) {
+      checkedSign(sign);
+    }
+    return List.copyOf(signs);
+  }
+
+  /** A piece-list sign: the hex SHA-256 of the piece digests. */
+  static String checkedSign(String sign) {
+    if (!TaskIds.isValidTaskId(sign)) { // same shape: 64 lowercase hex
+      throw DfException.badRequest("piece_md5_sign must be 64 lowercase hex characters");
+    }
+    return sign;
   }
 
   /** The task id a registration names: task_id if given (checked), else derived from the url. */
@@ -235,21 +276,23 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
   public CompletionStage<TaskDescription> describeTask(StatTaskRequest in, Metadata metadata) {
     return guard(() -> {
       String taskId = TaskIds.requireValidTaskId(in.getTaskId());
-      return askSettled(taskId, TaskEntity.Stat::new, 4).thenApply(reply -> {
-        if (reply instanceof TaskEntity.Status s) {
-          TaskInfo info = s.info();
-          return TaskDescription.newBuilder()
-              .setTaskId(taskId)
-              .setContentLength(info.contentLength())
-              .setTotalPieceCount(info.totalPieces())
-              .setPieceSize(info.pieceSize())
-              .setPieceMd5Sign(info.pieceListSign())
-              .setTaskTypeValue(info.taskType())
-              .setExpiresAt(info.expiresAtMillis())
-              .build();
-        }
-        throw unexpected(taskId, reply);
-      });
+      String sign = in.getPieceMd5Sign().isEmpty() ? "" : checkedSign(in.getPieceMd5Sign());
+      return askSettled(taskId, replyTo -> new TaskEntity.Stat(sign, replyTo), 4)
+          .thenApply(reply -> {
+            if (reply instanceof TaskEntity.Status s) {
+              TaskInfo info = s.info();
+              return TaskDescription.newBuilder()
+                  .setTaskId(taskId)
+                  .setContentLength(info.contentLength())
+                  .setTotalPieceCount(info.totalPieces())
+                  .setPieceSize(info.pieceSize())
+                  .setPieceMd5Sign(info.pieceListSign())
+                  .setTaskTypeValue(info.taskType())
+                  .setExpiresAt(info.expiresAtMillis())
+                  .build();
+            }
+            throw unexpected(taskId, reply);
+          });
     });
   }
 
@@ -260,9 +303,10 @@ public final class SchedulerService implements SchedulerPowerApi, PeerSchedulerP
       if (in.getBadPeerId().isBlank()) {
         throw DfException.badRequest("bad peer id must not be empty");
       }
+      String sign = in.getPieceMd5Sign().isEmpty() ? "" : checkedSign(in.getPieceMd5Sign());
       PeerIdentity caller = identities.of(metadata);
       return ask(taskId, replyTo -> new TaskEntity.ReportBadParent(in.getBadPeerId(),
-          in.getReporterPeerId(), caller, replyTo))
+          in.getReporterPeerId(), sign, caller, replyTo))
           .thenApply(reply -> ack(taskId, reply));
     });
   }

@@ -46,12 +46,23 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
    * an address the caller's certificate names), so no one can take over another host's entry.
    */
 
-  /** A peer holds the whole task. */
+  /**
+   * A peer holds the whole task. {@code contentAddressed}: the announce's url names the task id
+   * and a digest ({@link TaskSigns}).
+   */
   public record Announce(TaskInfo info, PeerEndpoint peer, PeerIdentity caller, boolean fresh,
-      Replication replication, ActorRef<Reply> replyTo) implements Command {}
+      Replication replication, boolean contentAddressed, ActorRef<Reply> replyTo)
+      implements Command {}
 
-  /** A peer wants to download the task (RegisterPeerTask): answered with {@link Registered}. */
-  public record Register(PeerEndpoint peer, PeerIdentity caller, ActorRef<Reply> replyTo)
+  /**
+   * A peer wants to download the task (RegisterPeerTask): answered with {@link Registered}.
+   * {@code peer.id()} is the peer id, {@code hostId} its host's (the same for a dfcache daemon;
+   * a stock Dragonfly v1 peer has ids "ip-pid-uuid" of its own): liveness is the host's.
+   * {@code refusedSigns}: holder groups whose content the peer found wrong; {@code sign}: the
+   * group its download follows ("" = any).
+   */
+  public record Register(PeerEndpoint peer, String hostId, PeerIdentity caller,
+      boolean contentAddressed, List<String> refusedSigns, String sign, ActorRef<Reply> replyTo)
       implements Command {}
 
   /**
@@ -70,14 +81,22 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   public record PeerFinished(String peerId, boolean success, PeerIdentity caller,
       ActorRef<Reply> replyTo) implements Command {}
 
-  /** A peer got bad data from a parent (see {@link BadParentReports}). */
-  public record ReportBadParent(String badPeerId, String reporterId, PeerIdentity caller,
-      ActorRef<Reply> replyTo) implements Command {}
+  /**
+   * A peer got bad data from a parent (see {@link BadParentReports}); with a {@code sign}, the
+   * whole holder group of that sign does not make the task's named content ({@link TaskSigns}).
+   */
+  public record ReportBadParent(String badPeerId, String reporterId, String sign,
+      PeerIdentity caller, ActorRef<Reply> replyTo) implements Command {}
 
   public record Leave(String peerId, PeerIdentity caller, ActorRef<Reply> replyTo)
       implements Command {}
 
-  public record Stat(ActorRef<Reply> replyTo) implements Command {}
+  /** Answered with the {@link Status} of the holder group {@code sign} ("" = the preferred). */
+  public record Stat(String sign, ActorRef<Reply> replyTo) implements Command {
+    public Stat(ActorRef<Reply> replyTo) {
+      this("", replyTo);
+    }
+  }
 
   /** Stat plus who holds what (for the manager's console): answered with {@link Described}. */
   public record Describe(ActorRef<Reply> replyTo) implements Command {}
@@ -109,13 +128,14 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
 
   /** The state of this task's previous incarnation, handed over through sharding. */
   public record RestoreState(TaskInfo info, List<PeerSnapshot> peers, long deletedAtMillis,
-      Replication replication) implements Command {}
+      Replication replication, TaskSigns.Snapshot signs) implements Command {}
 
   /** Sent by sharding instead of PoisonPill when the shard hands off. */
   public record HandOff() implements Command {}
 
-  public record PeerSnapshot(PeerEndpoint peer, long[] pieces, boolean done)
-      implements CborSerializable {}
+  /** {@code sign}, {@code hostId}: null from an older node (the task's sign, the peer id). */
+  public record PeerSnapshot(PeerEndpoint peer, long[] pieces, boolean done, String sign,
+      String hostId) implements CborSerializable {}
 
   public sealed interface Reply extends CborSerializable {}
 
@@ -161,21 +181,29 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   /** A peer as this entity tracks it. */
   private static final class PeerState {
     PeerEndpoint endpoint;
+    /** The host whose heartbeats keep it alive (its peer id for a dfcache daemon). */
+    String hostId;
+    /** The holder group (piece-list sign) it holds or downloads. */
+    String sign;
     final BitSet pieces;
     boolean done;
+    /** Registered to download and not announced since. */
+    boolean downloading;
     /** How it serves this task's children; null until it served or failed a piece. */
     ParentRecord asParent;
     /** Its own download's report stream; null when it has none open. */
     ChildStream asChild;
 
-    PeerState(PeerEndpoint endpoint, BitSet pieces, boolean done) {
+    PeerState(PeerEndpoint endpoint, String hostId, String sign, BitSet pieces, boolean done) {
       this.endpoint = endpoint;
+      this.hostId = hostId;
+      this.sign = sign;
       this.pieces = pieces;
       this.done = done;
     }
 
     PeerSnapshot snapshot() {
-      return new PeerSnapshot(endpoint, pieces.toLongArray(), done);
+      return new PeerSnapshot(endpoint, pieces.toLongArray(), done, sign, hostId);
     }
 
     String id() {
@@ -211,7 +239,10 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   private final ActorRef<ClusterSharding.ShardCommand> shard;
   /** This node's gauge of peers recorded by its tasks; kept equal to the sum of peers.size(). */
   private final io.prometheus.metrics.core.metrics.Gauge peerGauge;
+  /** The preferred holder group's info ({@link TaskSigns#preferred}); null = task unknown. */
   private TaskInfo info;
+  /** The task's holder groups, one per announced content. */
+  private final TaskSigns signs;
   /** Most tasks have one or two peers: a small table, not the default 16 slots. */
   private final Map<String, PeerState> peers = new LinkedHashMap<>(4);
   /** Peers reported serving corrupt data for this task; null until the first report. */
@@ -245,6 +276,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     this.deletionMemory = deletionMemory;
     this.peerGauge = SchedulerMetrics.get(ctx.getSystem()).taskPeers;
     this.deletionLog = DeletionLog.Mirror.get(ctx.getSystem());
+    this.signs = new TaskSigns(tunables.selection().badParentReporters());
   }
 
   @Override
@@ -273,7 +305,9 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
           return passivateIfEmpty();
         })
         .onMessage(ForgetPeers.class, m -> {
-          for (String id : m.hostIds()) {
+          List<String> gone = peers.values().stream()
+              .filter(p -> m.hostIds().contains(p.hostId)).map(PeerState::id).toList();
+          for (String id : gone) {
             remove(id);
           }
           // the sweep lists entities and then tells them: one that went in between is started
@@ -312,7 +346,26 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
           + " expired (its TTL ran out): drop this copy"));
       return this;
     }
-    if (info != null && !info.sameContentAs(m.info())) {
+    if (m.contentAddressed()) {
+      signs.markContentAddressed();
+    }
+    String sign = m.info().pieceListSign();
+    if (signs.contentAddressed()) {
+      String refusal = signs.refusal(sign, m.peer().id(), System.currentTimeMillis());
+      if (refusal != null) {
+        m.replyTo().tell(new Rejected(Code.BadRequest.getNumber(), "task " + taskId + ": "
+            + refusal + ": announces refused for a while"));
+        return this;
+      }
+    }
+    TaskInfo group = signs.info(sign);
+    if (group != null && !group.sameContentAs(m.info())) {
+      m.replyTo().tell(new Rejected(Code.BadRequest.getNumber(),
+          "task " + taskId + ": piece-list sign " + sign + " with another content length"));
+      return this;
+    }
+    if (group == null && !signs.isEmpty() && !signs.contentAddressed()) {
+      // No digest decides between contents: the first live holder's stands.
       if (hasLiveHolder()) {
         m.replyTo().tell(new Rejected(Code.BadRequest.getNumber(),
             "task " + taskId + " is already held by other peers with different content"));
@@ -322,15 +375,31 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
       peerGauge.dec(peers.size());
       peers.clear();
       badParents = null;
+      signs.clear();
     }
-    long expiredBefore = info == null ? -1 : info.expiresAtMillis();
-    info = info == null ? m.info() : info.expiryAfter(m.info(), m.fresh());
-    if (info.expiresAtMillis() != expiredBefore) {
-      expireOnTime();
+    TaskInfo announced = group == null ? m.info() : group.expiryAfter(m.info(), m.fresh());
+    signs.put(announced);
+    if (group == null || announced.expiresAtMillis() != group.expiresAtMillis()) {
+      expireOnTime(announced);
     }
-    BitSet all = new BitSet(info.totalPieces());
-    all.set(0, info.totalPieces());
-    PeerState p = upsert(m.peer(), all, true);
+    info = signs.preferred();
+    BitSet all = new BitSet(announced.totalPieces());
+    all.set(0, announced.totalPieces());
+    PeerState p = peers.get(m.peer().id());
+    if (p != null && p.downloading && sign.equals(p.sign)) {
+      // it registered to download this group and now holds it: a dfcache daemon keeps a
+      // download only when its bytes match the task's digest
+      signs.confirm(sign);
+    }
+    if (p != null && !sign.equals(p.sign)) {
+      // the peer now holds other content than it had: what it had is gone
+      p.pieces.clear();
+      p.done = false;
+      p.sign = sign;
+      rescheduleChildrenOf(p.id());
+    }
+    p = upsert(m.peer(), m.peer().id(), sign, all, true);
+    p.downloading = false;
     if (badParents != null) {
       badParents.forget(m.peer().id());
     }
@@ -348,22 +417,48 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     if (refusedTakeover(m.peer(), m.caller(), m.replyTo())) {
       return this;
     }
+    if (m.contentAddressed()) {
+      signs.markContentAddressed();
+    }
+    if (!m.sign().isEmpty() && !signs.has(m.sign())) {
+      m.replyTo().tell(new Rejected(Code.PeerTaskNotFound.getNumber(), "task " + taskId
+          + ": no peer holds the content with piece-list sign " + m.sign() + " any more"));
+      return this;
+    }
+    // The refused signs matter only where a digest decides between contents.
+    String sign = !m.sign().isEmpty() ? m.sign()
+        : signs.choose(signs.contentAddressed() ? m.refusedSigns() : List.of(),
+            this::hasLiveHolder);
+    if (sign == null) {
+      m.replyTo().tell(new Rejected(Code.PeerTaskNotFound.getNumber(), "task " + taskId
+          + ": no peer holds content other than the " + m.refusedSigns().size()
+          + " piece list(s) found not to match the task's digest"));
+      return this;
+    }
+    TaskInfo group = signs.info(sign);
     PeerState self = peers.get(m.peer().id());
     if (self == null) {
-      self = upsert(m.peer(), new BitSet(), false);
+      self = upsert(m.peer(), m.hostId(), sign, new BitSet(), false);
+      self.downloading = true;
     } else {
+      self.downloading = true;
       // A peer that registers to download does not hold the task (whatever a late announce of
       // an earlier copy, since deleted, said): scheduling must treat it as a downloader.
+      if (!self.pieces.isEmpty()) {
+        rescheduleChildrenOf(self.id());
+      }
       self.endpoint = SharedEndpoints.of(m.peer());
+      self.hostId = m.hostId();
+      self.sign = sign;
       self.pieces.clear();
       self.done = false;
     }
     PeerEndpoint holder = null;
-    if (info.totalPieces() == 1 && !info.singlePieceDigest().isEmpty()) {
+    if (group.totalPieces() == 1 && !group.singlePieceDigest().isEmpty()) {
       List<PeerEndpoint> best = chooseParents(self, 1);
       holder = best.isEmpty() ? null : best.get(0);
     }
-    m.replyTo().tell(new Registered(info, holder));
+    m.replyTo().tell(new Registered(group, holder));
     return this;
   }
 
@@ -391,12 +486,15 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
       markDoneIfComplete(child);
       return this;
     }
-    if (m.piece() < 0 || m.piece() >= info.totalPieces()) {
+    if (m.piece() < 0 || m.piece() >= infoOf(child).totalPieces()) {
       getContext().getLog().debug("task {}: peer {} reported piece {} of {}", taskId, m.peerId(),
-          m.piece(), info.totalPieces());
+          m.piece(), infoOf(child).totalPieces());
       return this;
     }
     PeerState parent = m.parentId().isEmpty() ? null : peers.get(m.parentId());
+    if (parent != null && !parent.sign.equals(child.sign)) {
+      parent = null; // not a parent of this group (it changed content since)
+    }
     if (m.success()) {
       boolean firstPiece = child.pieces.isEmpty() && !child.done;
       child.pieces.set(m.piece());
@@ -443,7 +541,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
       return denied(m.replyTo(), notYours(m.caller(), p));
     }
     if (m.success()) {
-      p.pieces.set(0, info.totalPieces());
+      p.pieces.set(0, infoOf(p).totalPieces());
       p.done = true;
       p.asChild = null;
     } else {
@@ -469,7 +567,10 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
       badParents = new BadParentReports(tunables.selection().badParentReporters());
     }
     // With identities, a host is its address (one host cannot vote twice with two peer ids).
-    String host = m.caller().unrestricted() ? reporter.id() : reporter.endpoint.ip();
+    String host = m.caller().unrestricted() ? reporter.hostId : reporter.endpoint.ip();
+    if (!m.sign().isEmpty() && signs.contentAddressed()) {
+      return onGroupRefuted(m, reporter, host);
+    }
     boolean quarantined = badParents.report(m.badPeerId(), reporter.id(), host);
     getContext().getLog().warn("task {}: peer {} reported bad by {}{}", taskId, m.badPeerId(),
         m.reporterId(), quarantined ? ": quarantined" : "");
@@ -478,6 +579,53 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
       rescheduleChildrenOf(m.badPeerId());
     } else {
       reschedule(reporter, false);
+    }
+    return this;
+  }
+
+  /**
+   * A downloader found that a holder group's pieces, each matching the group's piece list, do not
+   * make the content the task's digest names: the group is a squatter's (or a corrupt copy's).
+   * The reporter is not offered the parent again; enough reporting hosts drop the group, and its
+   * holders' announces of this task are refused for a while ({@link TaskSigns}).
+   */
+  private Behavior<Command> onGroupRefuted(ReportBadParent m, PeerState reporter, String host) {
+    String sign = m.sign();
+    if (badParents == null) {
+      badParents = new BadParentReports(tunables.selection().badParentReporters());
+    }
+    badParents.report(m.badPeerId(), reporter.id(), host);
+    boolean dropped = signs.refute(sign, host);
+    getContext().getLog().warn("task {}: holder group {} (parent {}) does not make the task's "
+        + "content, says {}{}", taskId, sign, m.badPeerId(), m.reporterId(),
+        dropped ? ": group dropped, its holders quarantined" : "");
+    m.replyTo().tell(new Ack(true));
+    if (dropped) {
+      List<String> holders = new ArrayList<>();
+      List<String> members = new ArrayList<>();
+      for (PeerState p : peers.values()) {
+        if (sign.equals(p.sign)) {
+          members.add(p.id());
+          if (p.done && !p.downloading) {
+            // announced it; a downloader of the group (the reporter too) is no squatter
+            holders.add(p.id());
+          }
+        }
+      }
+      signs.drop(sign, holders, System.currentTimeMillis());
+      info = signs.preferred();
+      for (String id : members) {
+        PeerState p = peers.get(id);
+        if (p.asChild != null) {
+          // downloaders of the group: their parents are gone; they register again
+          p.asChild.packets.tell(new ScheduleFailed(Code.SchedTaskStatusError.getNumber(),
+              "task " + taskId + ": holder group " + sign + " was found not to match the "
+                  + "task's digest"));
+          p.asChild = null;
+        }
+      }
+      members.forEach(this::remove);
+      return passivateIfEmpty();
     }
     return this;
   }
@@ -500,7 +648,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     for (PeerState p : peers.values()) {
       if (!p.id().equals(m.requesterId()) && !p.pieces.isEmpty()) {
         holders.add(p.endpoint);
-        holderDown |= !liveness.isAlive(p.id());
+        holderDown |= !liveness.isAlive(p.hostId);
       }
       if (p.asChild != null) {
         p.asChild.packets.tell(new ScheduleFailed(Code.TaskDeleted.getNumber(),
@@ -511,6 +659,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     peers.clear();
     badParents = null;
     info = null;
+    signs.clear();
     replicas.clear();
     long now = System.currentTimeMillis();
     remember(now);
@@ -556,16 +705,18 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     }
     Replication.Places places = Replication.Places.empty();
     java.util.Set<String> complete = new java.util.HashSet<>();
+    java.util.Set<String> hosts = new java.util.HashSet<>();
     for (PeerState p : peers.values()) {
       places.add(p.endpoint.idc(), p.endpoint.location());
-      if (p.done) {
-        complete.add(p.id());
+      hosts.add(p.hostId);
+      if (p.done && p.sign.equals(info.pieceListSign())) {
+        complete.add(p.hostId);
       }
     }
     int held = liveCopies();
     int pending = replicas.pendingAsks();
     List<String> asked = replicas.round(
-        new ReplicaKeeper.Holders(held, peers.keySet(), complete, places),
+        new ReplicaKeeper.Holders(held, hosts, complete, places),
         info.contentLength(), liveness.alive(), System.currentTimeMillis());
     if (!asked.isEmpty()) {
       getContext().getLog().info("task {}: {} of {} copies held, {} asked, asking {}", taskId,
@@ -577,11 +728,11 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     }
   }
 
-  /** Complete copies on live hosts that are not quarantined. */
+  /** Complete copies of the preferred group on live hosts that are not quarantined. */
   private int liveCopies() {
     int held = 0;
     for (PeerState p : peers.values()) {
-      if (p.done && liveness.isAlive(p.id())
+      if (p.done && p.sign.equals(info.pieceListSign()) && liveness.isAlive(p.hostId)
           && (badParents == null || !badParents.isQuarantined(p.id()))) {
         held++;
       }
@@ -589,12 +740,12 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     return held;
   }
 
-  /** Forgets the task when its TTL runs out, if it has one. */
-  private void expireOnTime() {
-    if (info.expiresAtMillis() > 0) {
+  /** Forgets a holder group when its TTL runs out, if it has one. */
+  private void expireOnTime(TaskInfo group) {
+    if (group.expiresAtMillis() > 0) {
       getContext().scheduleOnce(
-          Duration.ofMillis(Math.max(0, info.expiresAtMillis() - System.currentTimeMillis())),
-          getContext().getSelf(), new Expire(info.expiresAtMillis()));
+          Duration.ofMillis(Math.max(0, group.expiresAtMillis() - System.currentTimeMillis())),
+          getContext().getSelf(), new Expire(group.expiresAtMillis()));
     }
   }
 
@@ -603,8 +754,20 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
    * entity forgets the task, ends downloads still running and goes.
    */
   private Behavior<Command> onExpire(Expire m) {
-    if (info == null || info.expiresAtMillis() != m.expiresAtMillis()) {
+    List<String> expired = signs.expiredAt(System.currentTimeMillis());
+    if (info == null || expired.isEmpty()) {
       return this; // re-imported with a new TTL since
+    }
+    if (expired.size() < signs.size()) {
+      // other contents of a content-addressed task live on: only this group goes
+      for (String sign : expired) {
+        signs.remove(sign);
+        List<String> members = peers.values().stream().filter(p -> sign.equals(p.sign))
+            .map(PeerState::id).toList();
+        members.forEach(this::remove);
+      }
+      info = signs.preferred();
+      return passivateIfEmpty();
     }
     for (PeerState p : peers.values()) {
       if (p.asChild != null) {
@@ -617,6 +780,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     peers.clear();
     badParents = null;
     info = null;
+    signs.clear();
     replicas.clear();
     if (deletedAtMillis == 0) {
       shard.tell(new ClusterSharding.Passivate<>(getContext().getSelf()));
@@ -692,10 +856,11 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   }
 
   private Behavior<Command> onStat(Stat m) {
-    if (info == null) {
+    TaskInfo group = m.sign().isEmpty() ? info : signs.info(m.sign());
+    if (group == null) {
       return unknown(m.replyTo());
     }
-    m.replyTo().tell(status());
+    m.replyTo().tell(status(group));
     return this;
   }
 
@@ -706,17 +871,18 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     List<Holder> holders = new ArrayList<>(peers.size());
     for (PeerState p : peers.values()) {
       holders.add(new Holder(p.endpoint,
-          p.done ? info.totalPieces() : p.pieces.cardinality(), p.done));
+          p.done ? infoOf(p).totalPieces() : p.pieces.cardinality(), p.done));
     }
-    m.replyTo().tell(new Described(status(), holders));
+    m.replyTo().tell(new Described(status(info), holders));
     return this;
   }
 
-  private Status status() {
-    boolean anyDone = peers.values().stream().anyMatch(p -> p.done);
+  private Status status(TaskInfo group) {
+    String sign = group.pieceListSign();
+    boolean anyDone = peers.values().stream().anyMatch(p -> p.done && sign.equals(p.sign));
     String state = anyDone ? "Succeeded" : peers.isEmpty() ? "Pending" : "Running";
-    int copies = liveCopies();
-    return new Status(info, state, peers.size(), copies > 0, replicas.wanted(), copies);
+    int copies = sign.equals(info.pieceListSign()) ? liveCopies() : (hasLiveHolder(sign) ? 1 : 0);
+    return new Status(group, state, peers.size(), copies > 0, replicas.wanted(), copies);
   }
 
   /**
@@ -736,11 +902,20 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
       remember(m.deletedAtMillis());
       return this;
     }
-    if (m.info() != null && (info == null || info.sameContentAs(m.info()))) {
-      info = m.info();
-      expireOnTime();
+    if (m.info() != null && (info == null || signs.has(m.info().pieceListSign())
+        || signs.contentAddressed())) {
+      signs.restore(m.signs());
+      if (!signs.has(m.info().pieceListSign())) {
+        signs.put(m.info());
+      }
+      info = signs.preferred();
+      signs.all().forEach(this::expireOnTime);
       for (PeerSnapshot s : m.peers()) {
-        upsert(s.peer(), BitSet.valueOf(s.pieces()), s.done());
+        String sign = s.sign() == null ? m.info().pieceListSign() : s.sign();
+        if (signs.has(sign)) {
+          upsert(s.peer(), s.hostId() == null ? s.peer().id() : s.hostId(), sign,
+              BitSet.valueOf(s.pieces()), s.done());
+        }
       }
       replicas.restore(m.replication());
       keepReplicas();
@@ -752,7 +927,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     if ((info != null && !peers.isEmpty()) || deletedAtMillis > 0) {
       List<PeerSnapshot> snapshot = peers.values().stream().map(PeerState::snapshot).toList();
       handoff.send(taskId, new RestoreState(info, snapshot, deletedAtMillis,
-          replicas.target()));
+          replicas.target(), signs.snapshot()));
     }
     return Behaviors.stopped();
   }
@@ -773,7 +948,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
     stream.parents = ids;
     if (!chosen.isEmpty()) {
       stream.packets.tell(new NewParents(chosen));
-    } else if (!hasLiveHolder() && !anyOtherHasPieces(child)) {
+    } else if (!hasLiveHolder(child.sign) && !anyOtherHasPieces(child)) {
       stream.packets.tell(new ScheduleFailed(Code.SchedTaskStatusError.getNumber(),
           "no live peer holds task " + taskId));
     } // else none is free now: the child keeps the parents it has and hears when one is
@@ -809,13 +984,14 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
         }
       }
     }
-    int missing = info.totalPieces() - child.pieces.cardinality();
+    int missing = infoOf(child).totalPieces() - child.pieces.cardinality();
     List<ParentEvaluator.Candidate> candidates = new ArrayList<>();
     Map<String, PeerEndpoint> byId = new HashMap<>();
     for (PeerState p : peers.values()) {
       String id = p.id();
-      if (p == child || (badParents != null && badParents.excludedFor(id, child.id()))
-          || !liveness.isAlive(id)
+      if (p == child || !p.sign.equals(child.sign)
+          || (badParents != null && badParents.excludedFor(id, child.id()))
+          || !liveness.isAlive(p.hostId)
           || (child.asChild != null && child.asChild.blocked(id))) {
         continue;
       }
@@ -827,7 +1003,7 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
         theirs.andNot(child.pieces);
         useful = theirs.cardinality();
       }
-      HostStatus host = liveness.status(id);
+      HostStatus host = liveness.status(p.hostId);
       int limit = host != null && host.uploadLimit() > 0 ? host.uploadLimit()
           : tunables.selection().defaultUploadLimit();
       int busy = Math.max(host == null ? 0 : host.activeUploads(), assigned.getOrDefault(id, 0));
@@ -850,14 +1026,15 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
   }
 
   private void markDoneIfComplete(PeerState p) {
-    if (!p.done && p.pieces.cardinality() == info.totalPieces()) {
+    if (!p.done && p.pieces.cardinality() == infoOf(p).totalPieces()) {
       p.done = true;
     }
   }
 
   private boolean anyOtherHasPieces(PeerState child) {
     for (PeerState p : peers.values()) {
-      if (p != child && !p.pieces.isEmpty() && liveness.isAlive(p.id())) {
+      if (p != child && p.sign.equals(child.sign) && !p.pieces.isEmpty()
+          && liveness.isAlive(p.hostId)) {
         return true;
       }
     }
@@ -866,23 +1043,46 @@ public final class TaskEntity extends AbstractBehavior<TaskEntity.Command> {
 
   private boolean hasLiveHolder() {
     for (PeerState p : peers.values()) {
-      if (p.done && (badParents == null || !badParents.isQuarantined(p.id()))
-          && liveness.isAlive(p.id())) {
+      if (isLiveHolder(p)) {
         return true;
       }
     }
     return false;
   }
 
-  private PeerState upsert(PeerEndpoint announced, BitSet pieces, boolean done) {
+  /** Whether a live, unquarantined peer holds the whole of the group {@code sign}. */
+  private boolean hasLiveHolder(String sign) {
+    for (PeerState p : peers.values()) {
+      if (sign.equals(p.sign) && isLiveHolder(p)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private boolean isLiveHolder(PeerState p) {
+    return p.done && (badParents == null || !badParents.isQuarantined(p.id()))
+        && liveness.isAlive(p.hostId);
+  }
+
+  /** The info of the group the peer holds or downloads. */
+  private TaskInfo infoOf(PeerState p) {
+    TaskInfo group = signs.info(p.sign);
+    return group == null ? info : group;
+  }
+
+  private PeerState upsert(PeerEndpoint announced, String hostId, String sign, BitSet pieces,
+      boolean done) {
     PeerEndpoint endpoint = SharedEndpoints.of(announced);
     PeerState p = peers.get(endpoint.id());
     if (p == null) {
-      p = new PeerState(endpoint, pieces, done);
+      p = new PeerState(endpoint, hostId, sign, pieces, done);
       peers.put(endpoint.id(), p);
       peerGauge.inc();
     } else {
       p.endpoint = endpoint;
+      p.hostId = hostId;
+      p.sign = sign;
       p.pieces.or(pieces);
       p.done |= done;
     }

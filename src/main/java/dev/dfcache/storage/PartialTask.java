@@ -1,6 +1,8 @@
 package dev.dfcache.storage;
 
 import dev.dfcache.api.common.Code;
+import dev.dfcache.common.ContentDigest;
+import dev.dfcache.common.ContentMismatchException;
 import dev.dfcache.common.DfException;
 import dev.dfcache.common.Digests;
 import dev.dfcache.common.PieceLayout;
@@ -29,10 +31,19 @@ public final class PartialTask implements ServableTask, AutoCloseable {
   private java.util.concurrent.CompletableFuture<Void> changed =
       new java.util.concurrent.CompletableFuture<>();
 
+  /** The whole content's digest as pieces land; null when the task names no digest. */
+  private final ContentHasher content;
+
   PartialTask(TaskMeta meta, Path dir) throws IOException {
+    this(meta, dir, null);
+  }
+
+  /** {@code expected}: the digest the task's id names its content by (null: none). */
+  PartialTask(TaskMeta meta, Path dir, ContentDigest expected) throws IOException {
     this.meta = meta;
     this.dir = dir;
     this.layout = meta.layout();
+    this.content = expected == null ? null : new ContentHasher(expected, layout);
     this.verified = new BitSet(meta.pieceCount());
     this.channel = FileChannel.open(dir.resolve(StoredTask.DATA), StandardOpenOption.CREATE_NEW,
         StandardOpenOption.WRITE, StandardOpenOption.READ);
@@ -120,6 +131,23 @@ public final class PartialTask implements ServableTask, AutoCloseable {
       changed = new java.util.concurrent.CompletableFuture<>();
     }
     waiters.complete(null);
+    if (content != null) {
+      content.landed(piece, incoming.chunks, this::hasPiece, channel);
+    }
+  }
+
+  /**
+   * Checks the whole content against the digest the task's id names (a no-op for a task that
+   * names none). Blocking: hashes what the pieces' arrival order left to hash.
+   *
+   * @throws ContentMismatchException when the bytes are other than the digest names
+   */
+  void checkContent() throws IOException {
+    if (content != null && !content.matches(channel)) {
+      throw new ContentMismatchException("the downloaded bytes of task " + meta.taskId()
+          + " are not " + content.expected() + ": every piece matched the piece list it was "
+          + "announced with, so that list names other content");
+    }
   }
 
   /**

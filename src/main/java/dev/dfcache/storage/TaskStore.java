@@ -301,6 +301,14 @@ public final class TaskStore {
 
   /** Starts a download into the tmp area; its verified pieces are servable at once. */
   public PartialTask beginDownload(TaskMeta meta) {
+    return beginDownload(meta, null);
+  }
+
+  /**
+   * A download whose whole content must hash to {@code expected} (null: no such check) before
+   * {@link #complete} keeps it.
+   */
+  public PartialTask beginDownload(TaskMeta meta, ContentDigest expected) {
     synchronized (lockFor(meta.taskId())) {
       if (partial.containsKey(meta.taskId())) {
         throw new IllegalStateException("download of " + meta.taskId() + " already running");
@@ -309,7 +317,7 @@ public final class TaskStore {
       reserve(meta.contentLength());
       try {
         Files.createDirectories(work);
-        PartialTask task = new PartialTask(meta, work);
+        PartialTask task = new PartialTask(meta, work, expected);
         partial.put(meta.taskId(), task);
         return task;
       } catch (IOException e) {
@@ -320,13 +328,23 @@ public final class TaskStore {
     }
   }
 
-  /** Moves a fully verified download into the store. */
+  /**
+   * Moves a fully verified download into the store; one whose content is not what the task's
+   * digest names is dropped instead ({@link dev.dfcache.common.ContentMismatchException}), so a
+   * wrong copy is never kept nor served.
+   */
   public StoredTask complete(PartialTask task) {
     StoredTask stored;
     synchronized (lockFor(task.taskId())) {
       try {
         if (!task.isComplete()) {
           throw new IllegalStateException("download of " + task.taskId() + " is incomplete");
+        }
+        try {
+          task.checkContent();
+        } catch (dev.dfcache.common.ContentMismatchException e) {
+          abort(task);
+          throw e;
         }
         if (fsync) {
           task.force();

@@ -121,7 +121,10 @@ class SwarmSchedulingIT {
     importOn(a, "v1-empty", Files.write(work.resolve("empty"), new byte[0]));
 
     HostPort at = HostPort.parse(scheduler.grpc());
-    try (V1Peer v1 = new V1Peer("v1-test", at.host(), at.port())) {
+    // Dragonfly's ids: the peer's "<ip>-<pid>-<uuid>" and a host id of its own
+    String uuid = java.util.UUID.randomUUID().toString();
+    String peerId = "127.0.0.1-4242-" + uuid;
+    try (V1Peer v1 = new V1Peer(peerId, "v1-host-" + uuid, at.host(), at.port())) {
       String taskId = taskIdOf("v1-big");
       RegisterResult registered = v1.register(taskId);
       assertEquals(SizeScope.NORMAL, registered.getSizeScope());
@@ -131,7 +134,7 @@ class SwarmSchedulingIT {
       assertTrue(List.of(id(a), id(b)).contains(packet.getMainPeer().getPeerId()),
           packet.toString());
       assertEquals(taskId, packet.getTaskId());
-      assertEquals("v1-test", packet.getSrcPid());
+      assertEquals(peerId, packet.getSrcPid());
 
       PiecePacket pieces = v1.pieceTasks(packet.getMainPeer(), taskId);
       assertEquals(7, pieces.getTotalPiece());
@@ -146,6 +149,8 @@ class SwarmSchedulingIT {
       }
       assertEquals(sha256(Files.readAllBytes(src)), sha256(whole.toByteArray()));
       v1.endReports(taskId);
+      v1.finished(taskId, true); // ReportPeerResult by peer id: the scheduler knows it
+      v1.leave(taskId);
 
       String smallId = taskIdOf("v1-small");
       RegisterResult one = v1.register(smallId);

@@ -33,13 +33,20 @@ final class V1Peer implements AutoCloseable {
   static final int END_OF_PIECE = 1 << 30;
 
   final String peerId;
+  /** Its host's id: a stock v1 peer's differs from its peer id ("ip-pid-uuid"). */
+  final String hostId;
   private final ActorSystem system;
   private final SchedulerClient scheduler;
   private SourceQueueWithComplete<PieceResult> reports;
   final BlockingQueue<PeerPacket> packets = new LinkedBlockingQueue<>();
 
   V1Peer(String peerId, String schedulerHost, int schedulerPort) {
+    this(peerId, peerId, schedulerHost, schedulerPort);
+  }
+
+  V1Peer(String peerId, String hostId, String schedulerHost, int schedulerPort) {
     this.peerId = peerId;
+    this.hostId = hostId;
     this.system = ActorSystem.create("v1-peer-" + peerId.replaceAll("[^A-Za-z0-9]", ""));
     this.scheduler = SchedulerClient.create(
         GrpcClientSettings.connectToServiceAt(schedulerHost, schedulerPort, system).withTls(false),
@@ -47,7 +54,7 @@ final class V1Peer implements AutoCloseable {
   }
 
   PeerHost host() {
-    return PeerHost.newBuilder().setId(peerId).setIp("127.0.0.1").setRpcPort(1).setDownPort(2)
+    return PeerHost.newBuilder().setId(hostId).setIp("127.0.0.1").setRpcPort(1).setDownPort(2)
         .setHostname("v1-test").build();
   }
 
@@ -100,6 +107,21 @@ final class V1Peer implements AutoCloseable {
     } finally {
       daemon.close();
     }
+  }
+
+  /** ReportPeerResult: the download ended. */
+  void finished(String taskId, boolean success) throws Exception {
+    scheduler.reportPeerResult(dev.dfcache.api.scheduler.PeerResult.newBuilder()
+            .setTaskId(taskId).setPeerId(peerId).setSrcIp("127.0.0.1").setSuccess(success)
+            .build())
+        .toCompletableFuture().get(30, TimeUnit.SECONDS);
+  }
+
+  /** LeaveTask. */
+  void leave(String taskId) throws Exception {
+    scheduler.leaveTask(dev.dfcache.api.scheduler.PeerTarget.newBuilder().setTaskId(taskId)
+            .setPeerId(peerId).build())
+        .toCompletableFuture().get(30, TimeUnit.SECONDS);
   }
 
   void endReports(String taskId) {

@@ -145,6 +145,50 @@ class TaskStoreTest {
     assertEquals(List.of(ID), store.dropExpired());
     assertFalse(Files.exists(expired.dataFile()));
     assertTrue(store.servable(alive).isPresent());
+
+  /**
+   * Pieces that each match the piece list but together are not the content the task's digest
+   * names: the download is dropped at completion, never kept nor servable; the right content is
+   * kept whatever order its pieces came in.
+   */
+  @Test
+  void aDownloadIsKeptOnlyWhenItsWholeContentHashesToTheTasksDigest() throws IOException {
+    TaskStore store = TaskStore.open(tmp.resolve("store"));
+    int pieceSize = (int) PieceLayout.MIB;
+    byte[] content = Files.readAllBytes(file("src", 5 * pieceSize + 17));
+    PieceLayout layout = new PieceLayout(content.length, pieceSize);
+    List<String> digests = new java.util.ArrayList<>();
+    for (int i = 0; i < layout.pieceCount(); i++) {
+      digests.add(Digests.sha256Hex(java.util.Arrays.copyOfRange(content,
+          (int) layout.offsetOf(i), (int) layout.offsetOf(i) + layout.sizeOf(i))));
+    }
+    dev.dfcache.common.ContentDigest right = new dev.dfcache.common.ContentDigest("sha256",
+        Digests.sha256Hex(content));
+    dev.dfcache.common.ContentDigest wrong = new dev.dfcache.common.ContentDigest("sha256",
+        Digests.sha256Hex("other".getBytes()));
+    int[][] orders = {{0, 1, 2, 3, 4, 5}, {5, 3, 1, 0, 2, 4}, {1, 2, 3, 4, 5, 0}};
+    for (int[] order : orders) {
+      PartialTask bad = store.beginDownload(TaskMeta.complete(origin(ID), layout, digests), wrong);
+      writeAll(bad, content, layout, order);
+      assertThrows(dev.dfcache.common.ContentMismatchException.class, () -> store.complete(bad));
+      assertTrue(store.get(ID).isEmpty());
+      assertTrue(store.servable(ID).isEmpty(), "a wrong copy is not served");
+      assertEquals(0, countFiles(tmp.resolve("store/tmp")));
+
+      PartialTask good = store.beginDownload(TaskMeta.complete(origin(ID), layout, digests), right);
+      writeAll(good, content, layout, order);
+      StoredTask t = store.complete(good);
+      assertArrayEquals(content, Files.readAllBytes(t.dataFile()));
+      store.delete(ID);
+    }
+  }
+
+  private static void writeAll(PartialTask p, byte[] content, PieceLayout layout, int[] order)
+      throws IOException {
+    for (int i : order) {
+      p.writePiece(i, List.of(ByteBuffer.wrap(content, (int) layout.offsetOf(i),
+          layout.sizeOf(i))), layout.sizeOf(i));
+    }
   }
 
   static final dev.dfcache.access.Caller ROOT =
