@@ -145,6 +145,7 @@ class TaskStoreTest {
     assertEquals(List.of(ID), store.dropExpired());
     assertFalse(Files.exists(expired.dataFile()));
     assertTrue(store.servable(alive).isPresent());
+  }
 
   /**
    * Pieces that each match the piece list but together are not the content the task's digest
