@@ -4,10 +4,6 @@ import dev.dfcache.cluster.CborSerializable;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.security.cert.Certificate;
-import java.security.cert.CertificateParsingException;
-import java.security.cert.X509Certificate;
-import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
 import java.util.regex.Pattern;
 
@@ -27,7 +23,6 @@ public record PeerIdentity(boolean unrestricted, List<String> addresses)
   /** Acts for any peer: plaintext, or a certificate shared by all daemons. */
   public static final PeerIdentity ANY = new PeerIdentity(true, List.of());
 
-  private static final int SAN_IP = 7;
   private static final Pattern IP_LITERAL =
       Pattern.compile("^[0-9.]+$|^[0-9a-fA-F:]*:[0-9a-fA-F:.]*$");
 
@@ -38,24 +33,8 @@ public record PeerIdentity(boolean unrestricted, List<String> addresses)
 
   /** The IP addresses a certificate names; an empty list for anything else. */
   public static List<String> addressesOf(Certificate[] chain) {
-    if (chain == null || chain.length == 0 || !(chain[0] instanceof X509Certificate leaf)) {
-      return List.of();
-    }
-    try {
-      Collection<List<?>> names = leaf.getSubjectAlternativeNames();
-      if (names == null) {
-        return List.of();
-      }
-      List<String> ips = new ArrayList<>();
-      for (List<?> name : names) {
-        if (name.size() >= 2 && Integer.valueOf(SAN_IP).equals(name.get(0))) {
-          ips.add(canonical(String.valueOf(name.get(1))));
-        }
-      }
-      return List.copyOf(ips);
-    } catch (CertificateParsingException e) {
-      return List.of();
-    }
+    return dev.dfcache.tls.CertificateRoles.ipAddresses(chain).stream()
+        .map(PeerIdentity::canonical).toList();
   }
 
   /** Whether this caller may act for the peer advertised at {@code ip}. */

@@ -80,6 +80,11 @@ public final class CertificateRoles {
     return all;
   }
 
+  /** The IP addresses the leaf certificate names, as written in it. */
+  public static List<String> ipAddresses(Certificate[] chain) {
+    return names(chain, SAN_IP);
+  }
+
   /** For messages: "scheduler, dfdaemon" or "no role". */
   public static String describe(Set<Role> roles) {
     return roles.isEmpty() ? "no role"
