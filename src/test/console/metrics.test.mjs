@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { MINUTE_MS, MINUTES, latestRates, minuteOf, minuteSeries, peerTotals }
-  from '../../main/resources/console/js/metrics.js';
+import { HELD_FOR_MS, MINUTE_MS, MINUTES, latestRates, mergeMinutes, minuteOf, minuteSeries,
+  minutesQuery, peerTotals } from '../../main/resources/console/js/metrics.js';
 
 /** A row of a latest answer: one component's newest sample, with its rates. */
 const latest = (kind, id, fields) => Object.assign({ component_kind: kind, component_id: id,
@@ -58,6 +58,34 @@ describe('minuteSeries', () => {
     const s = minuteSeries({ until: 10 * MINUTE_MS, minutes: [] }, 4);
     assert.deepEqual(s.up, [0, 0, 0, 0]);
     assert.deepEqual(s.stat, [null, null, null, null]);
+  });
+});
+
+describe('minutesQuery and mergeMinutes', () => {
+  it('asks for the whole hour first, then for the last two minutes only', () => {
+    assert.equal(minutesQuery(undefined), '');
+    const first = mergeMinutes(undefined, { since: 40 * MINUTE_MS, until: 100 * MINUTE_MS + 5_000,
+      minutes: [minute(41, { upload_rate: 1 }), minute(99, { upload_rate: 2 }),
+        minute(100, { upload_rate: 3 })] }, MINUTES, 1_000);
+    assert.equal(first.minutes.length, 3);
+    assert.equal(minutesQuery(first, 2_000), '?since=' + 99 * MINUTE_MS);
+    assert.equal(minutesQuery(first, 1_000 + HELD_FOR_MS + 1), '', 'held too long: all again');
+  });
+
+  it('keeps the held minutes before the answer, takes the answer\'s, drops the hour\'s past', () => {
+    const held = { since: 41 * MINUTE_MS, until: 100 * MINUTE_MS + 5_000, received: 0,
+      minutes: [minute(41, { upload_rate: 1 }), minute(42, { upload_rate: 4 }),
+        minute(99, { upload_rate: 2 }), minute(100, { upload_rate: 3 })] };
+    const answer = { since: 100 * MINUTE_MS, until: 101 * MINUTE_MS + 1_000,
+      minutes: [minute(100, { upload_rate: 30 }), minute(101, { upload_rate: 5 })] };
+    const merged = mergeMinutes(held, answer, MINUTES, 7);
+    assert.deepEqual(merged.minutes.map((m) => [m.minute / MINUTE_MS, m.upload_rate]),
+      [[42, 4], [99, 2], [100, 30], [101, 5]]);
+    assert.equal(merged.until, answer.until);
+    assert.equal(merged.received, 7);
+    const s = minuteSeries(merged);
+    assert.equal(s.up[0], 4);
+    assert.equal(s.up[MINUTES - 1], 5);
   });
 });
 

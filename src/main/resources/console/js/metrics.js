@@ -37,6 +37,34 @@ export function minuteSeries(answer, n = MINUTES) {
   };
 }
 
+/** Asked again on every refresh: the running minute and the one before (a sample may be late). */
+export const REFRESHED_MINUTES = 2;
+/** Held minutes older than this (a tab asleep) are dropped: the whole hour is asked again. */
+export const HELD_FOR_MS = 10 * MINUTE_MS;
+
+/**
+ * The query of the next minutes call: '' (the manager's default, the whole hour) without held
+ * minutes or with old ones, else only the last REFRESHED_MINUTES, in the manager's time.
+ */
+export function minutesQuery(held, now = Date.now()) {
+  if (!held || now - held.received > HELD_FOR_MS) {
+    return '';
+  }
+  return '?since=' + (minuteOf(held.until - 1) - (REFRESHED_MINUTES - 1) * MINUTE_MS);
+}
+
+/**
+ * The minutes held after an answer: the held ones before the answer's since, then the answer's,
+ * no older than the hour (n minutes) the answer ends in; received is when (browser time).
+ */
+export function mergeMinutes(held, answer, n = MINUTES, now = Date.now()) {
+  const first = minuteOf(answer.until - 1) - (n - 1) * MINUTE_MS;
+  const kept = held ? held.minutes.filter((m) => m.minute >= first && m.minute < answer.since)
+    : [];
+  return { since: first, until: answer.until, received: now,
+    minutes: kept.concat(answer.minutes) };
+}
+
 /**
  * Each component's upload and download rate (bytes/s) between its last two samples, by
  * "kind/id", from latest answers' rows; one the manager gave no rate (a single sample, or

@@ -1,31 +1,34 @@
 // The overview: per scheduler cluster, its components, what its peers hold, and charts of the
 // last hour, from what the manager computes out of the components' metric samples (each
 // component's latest sample, the cluster per minute): two answers whose size does not grow with
-// the samples.
+// the samples. The minutes are asked for whole once, then only the last two on each refresh.
 
 import { api, clusters } from '../api.js';
 import { failedChart, latencyChart, rateChart } from '../charts.js';
 import { el, stat } from '../dom.js';
 import { bytes } from '../format.js';
-import { minuteSeries, peerTotals } from '../metrics.js';
+import { mergeMinutes, minuteSeries, minutesQuery, peerTotals } from '../metrics.js';
 import { every, isCurrent } from '../router.js';
 
 export function overviewPage(view, arg, gen) {
   const box = el('div', { id: 'overview' }, el('p', { class: 'empty', text: 'loading...' }));
   view.append(el('h1', { text: 'Overview' }), box);
+  const held = new Map(); // cluster id -> its minutes so far
   every(gen, async () => {
     const all = await clusters();
-    // no times sent: the manager's defaults (the last hour, by its own clock)
+    // times are the manager's own: its defaults (the last hour), then its answers' until
     const parts = await Promise.all(all.map((c) => Promise.all([
       api('GET', '/api/v1/schedulers?scheduler_cluster_id=' + c.id),
       api('GET', '/api/v1/peers?scheduler_cluster_id=' + c.id),
       api('GET', '/api/v1/clusters/' + c.id + '/metrics/latest'),
-      api('GET', '/api/v1/clusters/' + c.id + '/metrics/minutes'),
+      api('GET', '/api/v1/clusters/' + c.id + '/metrics/minutes' + minutesQuery(held.get(c.id))),
     ])));
     if (!isCurrent(gen)) {
       return;
     }
-    box.replaceChildren(...all.map((c, i) => clusterCard(c, ...parts[i])));
+    all.forEach((c, i) => held.set(c.id, mergeMinutes(held.get(c.id), parts[i][3])));
+    box.replaceChildren(...all.map((c, i) => clusterCard(c, parts[i][0], parts[i][1],
+      parts[i][2], held.get(c.id))));
   });
 }
 

@@ -22,9 +22,10 @@ public final class MetricRollups {
   public static final long MINUTE_MS = 60_000;
   /**
    * How far before the first minute a component's previous sample is looked for: the interval
-   * that ends in the first minute starts there. Longer than any sensible sample interval.
+   * that ends in the first minute starts there. Well over the sample interval (15 s by default),
+   * and short: the console asks for the last two minutes every 5 s, and reads this much more.
    */
-  static final long LOOKBACK_MS = 10 * MINUTE_MS;
+  static final long LOOKBACK_MS = 5 * MINUTE_MS;
 
   /** Consecutive samples of one component, oldest first (ties by insertion). */
   private static final String BY_COMPONENT =
@@ -57,44 +58,58 @@ public final class MetricRollups {
     return at - Math.floorMod(at, MINUTE_MS);
   }
 
-  /** The newest sample of each component of the cluster taken in [since, until], by kind and id. */
+  /**
+   * The newest sample of each component of the cluster taken in [since, until], by kind and id.
+   * One window function (the two newest of each component), the rate worked out here: a window
+   * function costs H2 about as much as a scan of the range.
+   */
   public static List<Latest> latest(Connection c, long clusterId, long since, long until)
       throws SQLException {
     String sql = "SELECT at, component_kind, component_id, cluster_id, tasks, peers, "
         + "bytes_uploaded, bytes_downloaded, pieces_failed, cache_used, stat_count, stat_micros, "
-        + "export_count, export_micros, cache_free, prev_at, prev_up, prev_down FROM ("
-        + "SELECT m.*, LAG(at)" + BY_COMPONENT + " AS prev_at, LAG(bytes_uploaded)"
-        + BY_COMPONENT + " AS prev_up, LAG(bytes_downloaded)" + BY_COMPONENT + " AS prev_down, "
-        + "ROW_NUMBER() OVER (PARTITION BY component_kind, component_id ORDER BY at DESC, id DESC)"
-        + " AS newest FROM metric_samples m WHERE cluster_id = ? AND at >= ? AND at <= ?) s "
-        + "WHERE newest = 1 ORDER BY component_kind, component_id";
+        + "export_count, export_micros, cache_free, newest FROM (SELECT m.*, ROW_NUMBER() OVER "
+        + "(PARTITION BY component_kind, component_id ORDER BY at DESC, id DESC) AS newest "
+        + "FROM metric_samples m WHERE cluster_id = ? AND at >= ? AND at <= ?) s "
+        + "WHERE newest <= 2 ORDER BY component_kind, component_id, newest";
     try (PreparedStatement s = c.prepareStatement(sql)) {
       s.setLong(1, clusterId);
       s.setLong(2, since);
       s.setLong(3, until);
       List<Latest> out = new ArrayList<>();
       try (ResultSet r = s.executeQuery()) {
+        MetricRepository.Sample newest = null;
         while (r.next()) {
           MetricRepository.Sample m = new MetricRepository.Sample(r.getLong(1), r.getString(2),
               r.getLong(3), r.getLong(4), r.getLong(5), r.getLong(6), r.getLong(7), r.getLong(8),
               r.getLong(9), r.getLong(10), r.getLong(11), r.getLong(12), r.getLong(13),
               r.getLong(14), r.getLong(15));
-          long prevAt = r.getLong(16);
-          boolean hasPrev = !r.wasNull();
-          long prevUp = r.getLong(17);
-          long prevDown = r.getLong(18);
-          long up = m.bytesUploaded() - prevUp;
-          long down = m.bytesDownloaded() - prevDown;
-          if (hasPrev && m.at() > prevAt && up >= 0 && down >= 0) {
-            double seconds = (m.at() - prevAt) / 1000.0;
-            out.add(new Latest(m, up / seconds, down / seconds));
+          if (r.getLong(16) == 1) {
+            if (newest != null) {
+              out.add(new Latest(newest, null, null)); // the one before had no second sample
+            }
+            newest = m;
           } else {
-            out.add(new Latest(m, null, null));
+            out.add(withRates(newest, m));
+            newest = null;
           }
+        }
+        if (newest != null) {
+          out.add(new Latest(newest, null, null));
         }
       }
       return out;
     }
+  }
+
+  /** The newest sample with its rates since the one before (none across a restart). */
+  private static Latest withRates(MetricRepository.Sample last, MetricRepository.Sample before) {
+    long up = last.bytesUploaded() - before.bytesUploaded();
+    long down = last.bytesDownloaded() - before.bytesDownloaded();
+    if (last.at() <= before.at() || up < 0 || down < 0) {
+      return new Latest(last, null, null);
+    }
+    double seconds = (last.at() - before.at()) / 1000.0;
+    return new Latest(last, up / seconds, down / seconds);
   }
 
   /**
