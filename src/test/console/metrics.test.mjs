@@ -1,109 +1,123 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { callSeries, counterSeries, latestByComponent, latestRates, peerTotals, rateSeries, spread }
-  from '../../main/resources/console/js/metrics.js';
+import { HELD_FOR_MS, MINUTE_MS, MINUTES, latestRates, mergeMinutes, minuteOf, minuteSeries,
+  minutesQuery, peerTotals } from '../../main/resources/console/js/metrics.js';
 
-/** A sample of one component at a time (s), its counters given. */
-const sample = (kind, id, atSeconds, counters) => Object.assign({ component_kind: kind,
-  component_id: id, at: atSeconds * 1000 }, counters);
+/** A row of a latest answer: one component's newest sample, with its rates. */
+const latest = (kind, id, fields) => Object.assign({ component_kind: kind, component_id: id,
+  at: 0, upload_rate: null, download_rate: null }, fields);
 
-describe('latestByComponent', () => {
-  it('keeps the newest sample of each component of the kind, in any order', () => {
-    const samples = [sample('peer', 1, 20, { tasks: 2 }), sample('peer', 1, 10, { tasks: 1 }),
-      sample('peer', 2, 5, { tasks: 7 }), sample('scheduler', 1, 30, { tasks: 9 })];
-    const latest = latestByComponent(samples, 'peer');
-    assert.deepEqual(latest.map((s) => [s.component_id, s.tasks]), [[1, 2], [2, 7]]);
+/** A row of a minutes answer, the minute given as minutes since 0. */
+const minute = (m, fields) => Object.assign({ minute: m * MINUTE_MS, upload_rate: 0,
+  download_rate: 0, pieces_failed: 0, stat_count: 0, stat_micros: 0, export_count: 0,
+  export_micros: 0 }, fields);
+
+describe('minuteOf', () => {
+  it('is the start of the minute a time falls in', () => {
+    assert.equal(minuteOf(0), 0);
+    assert.equal(minuteOf(59_999), 0);
+    assert.equal(minuteOf(60_000), 60_000);
+    assert.equal(minuteOf(1_700_000_065_432), 1_700_000_040_000);
   });
 });
 
-describe('spread', () => {
-  it('adds an amount to the buckets an interval overlaps, in proportion', () => {
-    const buckets = [0, 0, 0, 0];
-    spread(buckets, 100, 5, 25, 0, 10); // 5..10, 10..20, 20..25 of 20
-    assert.deepEqual(buckets, [25, 50, 25, 0]);
+describe('minuteSeries', () => {
+  it('has one point per minute, the last the minute until falls in', () => {
+    const s = minuteSeries({ until: 100 * MINUTE_MS + 5_000, minutes: [
+      minute(40, { upload_rate: 7 }), // one before the hour: left out
+      minute(42, { upload_rate: 10, download_rate: 20, pieces_failed: 3 }),
+      minute(100, { upload_rate: 5, download_rate: 6 })] });
+    assert.equal(s.up.length, MINUTES);
+    assert.equal(s.start, 41 * MINUTE_MS);
+    assert.equal(s.width, MINUTE_MS);
+    assert.equal(s.up[0], 0, 'a minute without samples: 0');
+    assert.equal(s.up[1], 10);
+    assert.equal(s.down[1], 20);
+    assert.equal(s.failed[1], 3);
+    assert.equal(s.up[MINUTES - 1], 5);
+    assert.equal(s.down[MINUTES - 1], 6);
+    assert.equal(s.up.reduce((a, b) => a + b, 0), 15);
   });
 
-  it('drops what falls outside the buckets', () => {
-    const buckets = [0, 0];
-    spread(buckets, 100, -10, 10, 0, 10); // half before the first bucket
-    assert.deepEqual(buckets, [50, 0]);
-    spread(buckets, 40, 15, 35, 0, 10); // three quarters after the last
-    assert.deepEqual(buckets, [50, 10]);
-  });
-});
-
-describe('counterSeries', () => {
-  it('sums the increments of consecutive samples, components added', () => {
-    const samples = [sample('peer', 1, 0, { x: 100 }), sample('peer', 1, 10, { x: 160 }),
-      sample('peer', 2, 0, { x: 5 }), sample('peer', 2, 10, { x: 45 })];
-    const c = counterSeries(samples, 0, 20_000, 2, ['x']);
-    assert.equal(c.width, 10_000);
-    assert.deepEqual(c.sums.x, [100, 0]);
+  it('ends with the minute before when until is the start of one', () => {
+    const s = minuteSeries({ until: 100 * MINUTE_MS, minutes: [minute(99, { upload_rate: 1 })] });
+    assert.equal(s.up[MINUTES - 1], 1);
+    assert.equal(s.start, 40 * MINUTE_MS);
   });
 
-  it('leaves out an interval whose counter went down (a restart)', () => {
-    const samples = [sample('peer', 1, 0, { x: 500 }), sample('peer', 1, 10, { x: 20 }),
-      sample('peer', 1, 20, { x: 50 })];
-    assert.deepEqual(counterSeries(samples, 0, 30_000, 3, ['x']).sums.x, [0, 30, 0]);
+  it('means a minute\'s latency in ms; null where there was no call', () => {
+    const s = minuteSeries({ until: 3 * MINUTE_MS, minutes: [
+      minute(0, { stat_count: 4, stat_micros: 2000, export_count: 0, export_micros: 0 }),
+      minute(2, { stat_count: 0, stat_micros: 0, export_count: 2, export_micros: 5000 })] }, 3);
+    assert.deepEqual(s.stat, [0.5, null, null]);
+    assert.deepEqual(s.export, [null, null, 2.5]);
+    assert.deepEqual(s.failed, [0, 0, 0]);
   });
 
-  it('tells apart components of different kinds with the same id', () => {
-    const samples = [sample('peer', 1, 0, { x: 0 }), sample('scheduler', 1, 5, { x: 1000 }),
-      sample('peer', 1, 10, { x: 10 })];
-    assert.deepEqual(counterSeries(samples, 0, 10_000, 1, ['x']).sums.x, [10]);
-  });
-});
-
-describe('rateSeries', () => {
-  it('gives bytes per second per bucket', () => {
-    const samples = [sample('peer', 1, 0, { bytes_uploaded: 0, bytes_downloaded: 0 }),
-      sample('peer', 1, 30, { bytes_uploaded: 3000, bytes_downloaded: 300 })];
-    const s = rateSeries(samples, 0, 60_000, 2);
-    assert.deepEqual(s.up, [100, 0]);
-    assert.deepEqual(s.down, [10, 0]);
+  it('is flat for no minutes at all', () => {
+    const s = minuteSeries({ until: 10 * MINUTE_MS, minutes: [] }, 4);
+    assert.deepEqual(s.up, [0, 0, 0, 0]);
+    assert.deepEqual(s.stat, [null, null, null, null]);
   });
 });
 
-describe('callSeries', () => {
-  it('means the latency of a bucket\'s calls in ms; null where there was no call', () => {
-    const samples = [
-      sample('peer', 1, 0, { stat_count: 0, stat_micros: 0, export_count: 0, export_micros: 0,
-        pieces_failed: 0 }),
-      sample('peer', 1, 10, { stat_count: 4, stat_micros: 2000, export_count: 0,
-        export_micros: 0, pieces_failed: 3 })];
-    const s = callSeries(samples, 0, 20_000, 2);
-    assert.deepEqual(s.stat, [0.5, null]);
-    assert.deepEqual(s.export, [null, null]);
-    assert.deepEqual(s.failed, [3, 0]);
+describe('minutesQuery and mergeMinutes', () => {
+  it('asks for the whole hour first, then for the last two minutes only', () => {
+    assert.equal(minutesQuery(undefined), '');
+    const first = mergeMinutes(undefined, { since: 40 * MINUTE_MS, until: 100 * MINUTE_MS + 5_000,
+      minutes: [minute(41, { upload_rate: 1 }), minute(99, { upload_rate: 2 }),
+        minute(100, { upload_rate: 3 })] }, MINUTES, 1_000);
+    assert.equal(first.minutes.length, 3);
+    assert.equal(minutesQuery(first, 2_000), '?since=' + 99 * MINUTE_MS);
+    assert.equal(minutesQuery(first, 1_000 + HELD_FOR_MS + 1), '', 'held too long: all again');
+  });
+
+  it('keeps the held minutes before the answer, takes the answer\'s, drops the hour\'s past', () => {
+    const held = { since: 41 * MINUTE_MS, until: 100 * MINUTE_MS + 5_000, received: 0,
+      minutes: [minute(41, { upload_rate: 1 }), minute(42, { upload_rate: 4 }),
+        minute(99, { upload_rate: 2 }), minute(100, { upload_rate: 3 })] };
+    const answer = { since: 100 * MINUTE_MS, until: 101 * MINUTE_MS + 1_000,
+      minutes: [minute(100, { upload_rate: 30 }), minute(101, { upload_rate: 5 })] };
+    const merged = mergeMinutes(held, answer, MINUTES, 7);
+    assert.deepEqual(merged.minutes.map((m) => [m.minute / MINUTE_MS, m.upload_rate]),
+      [[42, 4], [99, 2], [100, 30], [101, 5]]);
+    assert.equal(merged.until, answer.until);
+    assert.equal(merged.received, 7);
+    const s = minuteSeries(merged);
+    assert.equal(s.up[0], 4);
+    assert.equal(s.up[MINUTES - 1], 5);
   });
 });
 
 describe('latestRates', () => {
-  it('is each component\'s rate between its last two samples', () => {
-    const samples = [
-      sample('peer', 1, 0, { bytes_uploaded: 0, bytes_downloaded: 0 }),
-      sample('peer', 1, 20, { bytes_uploaded: 1000, bytes_downloaded: 0 }),
-      sample('peer', 1, 10, { bytes_uploaded: 900, bytes_downloaded: 0 }),
-      sample('peer', 2, 10, { bytes_uploaded: 5, bytes_downloaded: 5 }),
-      sample('peer', 3, 0, { bytes_uploaded: 100, bytes_downloaded: 0 }),
-      sample('peer', 3, 10, { bytes_uploaded: 0, bytes_downloaded: 0 })];
-    const rates = latestRates(samples);
+  it('is each component\'s rate the manager gave, by kind and id', () => {
+    const rates = latestRates([
+      latest('peer', 1, { upload_rate: 10, download_rate: 0 }),
+      latest('peer', 2),
+      latest('scheduler', 1, { upload_rate: 3, download_rate: 4 })]);
     assert.deepEqual(rates.get('peer/1'), { up: 10, down: 0 });
-    assert.equal(rates.has('peer/2'), false, 'one sample: no rate');
-    assert.equal(rates.has('peer/3'), false, 'restarted: no rate');
+    assert.equal(rates.has('peer/2'), false, 'one sample or a restart: no rate');
+    assert.deepEqual(rates.get('scheduler/1'), { up: 3, down: 4 },
+      'kinds with the same id apart');
   });
 });
 
 describe('peerTotals', () => {
   it('adds the peers\' latest tasks and cache; free only from those that say', () => {
-    const samples = [
-      sample('peer', 1, 0, { tasks: 9, cache_used: 9, cache_free: 9 }),
-      sample('peer', 1, 10, { tasks: 2, cache_used: 100, cache_free: 50 }),
-      sample('peer', 2, 10, { tasks: 3, cache_used: 10, cache_free: -1 }),
-      sample('scheduler', 1, 10, { tasks: 99, cache_used: 99, cache_free: 99 })];
-    assert.deepEqual(peerTotals(samples), { tasks: 5, cacheUsed: 110, cacheFree: 50 });
-    assert.equal(peerTotals([sample('peer', 2, 10, { tasks: 0, cache_used: 0, cache_free: -1 })])
+    const rows = [
+      latest('peer', 1, { tasks: 2, cache_used: 100, cache_free: 50 }),
+      latest('peer', 2, { tasks: 3, cache_used: 10, cache_free: -1 }),
+      latest('scheduler', 1, { tasks: 99, cache_used: 99, cache_free: 99 })];
+    assert.deepEqual(peerTotals(rows), { tasks: 5, cacheUsed: 110, cacheFree: 50 });
+    assert.equal(peerTotals([latest('peer', 2, { tasks: 0, cache_used: 0, cache_free: -1 })])
       .cacheFree, null);
     assert.deepEqual(peerTotals([]), { tasks: 0, cacheUsed: 0, cacheFree: null });
+  });
+
+  it('adds 200 peers', () => {
+    const rows = Array.from({ length: 200 }, (_, i) => latest('peer', i + 1,
+      { tasks: i, cache_used: 1000, cache_free: 1 }));
+    assert.deepEqual(peerTotals(rows), { tasks: 199 * 200 / 2, cacheUsed: 200_000,
+      cacheFree: 200 });
   });
 });

@@ -127,10 +127,10 @@ export function rateChart(series, clusterId) {
   const legend = el('p', { class: 'legend' },
     el('span', { class: 'swatch up' }), 'uploaded: peak ',
     el('strong', { 'data-test': 'upload-peak', text: rate(peakUp) }),
-    ', last 30 s ', el('span', { text: rate(latest(series.up)) }), ' \u00a0 ',
+    ', this minute ', el('span', { text: rate(latest(series.up)) }), ' \u00a0 ',
     el('span', { class: 'swatch down' }), 'downloaded: peak ',
     el('strong', { 'data-test': 'download-peak', text: rate(peakDown) }),
-    ', last 30 s ', el('span', { text: rate(latest(series.down)) }));
+    ', this minute ', el('span', { text: rate(latest(series.down)) }));
   return el('div', { class: 'chart-box' }, chart, legend);
 }
 
@@ -152,7 +152,7 @@ export function latencyChart(series, clusterId) {
     el('span', { class: 'swatch export' }), 'export (whole call): peak ',
     el('strong', { 'data-test': 'export-peak',
       text: series.export.some((v) => v !== null) ? millis(peakExport) : 'no calls' }),
-    el('span', { class: 'hint', text: ' \u00a0 mean per 30 s, as the daemons timed them' }));
+    el('span', { class: 'hint', text: ' \u00a0 mean per minute, as the daemons timed them' }));
   return el('div', { class: 'chart-box' }, chart, legend);
 }
 
@@ -161,10 +161,10 @@ export function failedChart(series, clusterId) {
   const chart = lineChart([{ values: series.failed, cls: 'failed' }], (v) => String(Math.round(v)),
     niceDecimal(Math.max(2, peakOf(series.failed))), {
       id: 'failed-chart-' + clusterId, 'data-test': 'failed-chart', 'data-total-failed': total,
-      'aria-label': 'pieces failed per 30 s over the last hour',
+      'aria-label': 'pieces failed per minute over the last hour',
     }, 520);
   const legend = el('p', { class: 'legend' }, el('span', { class: 'swatch failed' }),
-    'pieces failed (a parent that failed or sent a corrupt piece), per 30 s: ',
+    'pieces failed (a parent that failed or sent a corrupt piece), per minute: ',
     el('strong', { 'data-test': 'failed-total', text: total + ' in the hour' }));
   return el('div', { class: 'chart-box' }, chart, legend);
 }

@@ -1,40 +1,43 @@
 // The overview: per scheduler cluster, its components, what its peers hold, and charts of the
-// last hour from the metric samples the components report.
+// last hour, from what the manager computes out of the components' metric samples (each
+// component's latest sample, the cluster per minute): two answers whose size does not grow with
+// the samples. The minutes are asked for whole once, then only the last two on each refresh.
 
 import { api, clusters } from '../api.js';
 import { failedChart, latencyChart, rateChart } from '../charts.js';
 import { el, stat } from '../dom.js';
 import { bytes } from '../format.js';
-import { BUCKETS, WINDOW_MS, callSeries, peerTotals, rateSeries } from '../metrics.js';
+import { mergeMinutes, minuteSeries, minutesQuery, peerTotals } from '../metrics.js';
 import { every, isCurrent } from '../router.js';
 
 export function overviewPage(view, arg, gen) {
   const box = el('div', { id: 'overview' }, el('p', { class: 'empty', text: 'loading...' }));
   view.append(el('h1', { text: 'Overview' }), box);
+  const held = new Map(); // cluster id -> its minutes so far
   every(gen, async () => {
     const all = await clusters();
-    const end = Date.now();
-    // one interval before the window too: the first rate of the hour needs its start sample
-    const since = end - WINDOW_MS - 60000;
+    // times are the manager's own: its defaults (the last hour), then its answers' until
     const parts = await Promise.all(all.map((c) => Promise.all([
       api('GET', '/api/v1/schedulers?scheduler_cluster_id=' + c.id),
       api('GET', '/api/v1/peers?scheduler_cluster_id=' + c.id),
-      api('GET', '/api/v1/clusters/' + c.id + '/metrics?since=' + since),
+      api('GET', '/api/v1/clusters/' + c.id + '/metrics/latest'),
+      api('GET', '/api/v1/clusters/' + c.id + '/metrics/minutes' + minutesQuery(held.get(c.id))),
     ])));
     if (!isCurrent(gen)) {
       return;
     }
-    box.replaceChildren(...all.map((c, i) => clusterCard(c, ...parts[i], end)));
+    all.forEach((c, i) => held.set(c.id, mergeMinutes(held.get(c.id), parts[i][3])));
+    box.replaceChildren(...all.map((c, i) => clusterCard(c, parts[i][0], parts[i][1],
+      parts[i][2], held.get(c.id))));
   });
 }
 
 /** How many of the rows are active. */
 export const activeCount = (rows) => rows.filter((r) => r.state === 'active').length;
 
-function clusterCard(c, schedulers, peers, metrics, end) {
-  const totals = peerTotals(metrics.samples);
-  const series = rateSeries(metrics.samples, end - WINDOW_MS, end, BUCKETS);
-  const calls = callSeries(metrics.samples, end - WINDOW_MS, end, BUCKETS);
+function clusterCard(c, schedulers, peers, latest, minutes) {
+  const totals = peerTotals(latest.latest);
+  const series = minuteSeries(minutes);
   const activeSchedulers = activeCount(schedulers);
   const activePeers = activeCount(peers);
   return el('section', { class: 'card', 'data-test': 'cluster', 'data-cluster-id': c.id },
@@ -53,6 +56,6 @@ function clusterCard(c, schedulers, peers, metrics, end) {
     el('h2', { text: 'Transfer rate, last hour' }),
     rateChart(series, c.id),
     el('div', { class: 'charts' },
-      el('div', {}, el('h2', { text: 'Stat and export latency' }), latencyChart(calls, c.id)),
-      el('div', {}, el('h2', { text: 'Pieces failed' }), failedChart(calls, c.id))));
+      el('div', {}, el('h2', { text: 'Stat and export latency' }), latencyChart(series, c.id)),
+      el('div', {}, el('h2', { text: 'Pieces failed' }), failedChart(series, c.id))));
 }

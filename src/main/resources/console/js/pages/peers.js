@@ -11,13 +11,16 @@ export const PEER_HEADERS = ['State', 'Host', 'Address (gRPC, upload)', 'Cluster
   'IDC / location', 'Version', 'Last keep-alive', 'Cache used / capacity',
   'Upload / download rate'];
 
-/** The rates of every cluster's components over the last minute or so. */
+/**
+ * The rates of every cluster's components between their last two samples, if both are of the
+ * last minute and a half (an older rate is no longer the component's).
+ */
 async function recentRates() {
   const all = await clusters();
   const since = Date.now() - 90 * 1000;
-  const metrics = await Promise.all(all.map((c) => api('GET', '/api/v1/clusters/' + c.id
-    + '/metrics?since=' + since)));
-  return latestRates(metrics.flatMap((m) => m.samples));
+  const latest = await Promise.all(all.map((c) => api('GET', '/api/v1/clusters/' + c.id
+    + '/metrics/latest?since=' + since)));
+  return latestRates(latest.flatMap((l) => l.latest));
 }
 
 export function peersPage(view, arg, gen) {

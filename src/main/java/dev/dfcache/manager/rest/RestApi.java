@@ -69,6 +69,7 @@ public final class RestApi {
     AuditResource audits = new AuditResource(db);
     TaskResource tasks = new TaskResource(db, fleet);
     JobResource jobs = new JobResource(db, runner);
+    OverviewResource overview = new OverviewResource(db);
 
     route(HttpMethods.POST, "/users/signin", true, true, users::signin);
     route(HttpMethods.POST, "/users/signout", false, true, users::signout);
@@ -87,6 +88,8 @@ public final class RestApi {
     route(HttpMethods.POST, "/jobs", false, false, jobs::create);
     route(HttpMethods.GET, "/jobs/" + ID, false, false, jobs::get);
     route(HttpMethods.GET, "/clusters/" + ID + "/metrics", false, false, components::metrics);
+    route(HttpMethods.GET, "/clusters/" + ID + "/metrics/latest", false, false, overview::latest);
+    route(HttpMethods.GET, "/clusters/" + ID + "/metrics/minutes", false, false, overview::minutes);
     route(HttpMethods.GET, "/personal-access-tokens", false, true, tokens::list);
     route(HttpMethods.POST, "/personal-access-tokens", false, true, tokens::create);
     route(HttpMethods.DELETE, "/personal-access-tokens/" + ID, false, true, tokens::delete);
