@@ -3,7 +3,8 @@
 #
 #   docker build -t dfcache:0.1.0 .
 #
-# The build stage runs the same Maven build as CI, without tests (run `mvn -B verify` first).
+# The build stage runs the same Maven build as CI, without tests (run `bin/test` first); the
+# benchmark harness (src/bench) is not in the jar.
 FROM maven:3.9-eclipse-temurin-17 AS build
 WORKDIR /src
 COPY pom.xml ./

@@ -115,6 +115,17 @@ class K8sManifestsTest {
     kustomization = yaml(K8S.resolve("kustomization.yaml"));
   }
 
+  /** The README and the pages under docs/ it links to, as one text. */
+  static String documentation() throws java.io.IOException {
+    StringBuilder all = new StringBuilder(Files.readString(Path.of("README.md")));
+    try (Stream<Path> pages = Files.list(Path.of("docs"))) {
+      for (Path page : pages.filter(p -> p.toString().endsWith(".md")).sorted().toList()) {
+        all.append('\n').append(Files.readString(page));
+      }
+    }
+    return all.toString();
+  }
+
   @SuppressWarnings("unchecked")
   static Map<String, Object> yaml(Path file) throws Exception {
     Object doc = new Load(LoadSettings.builder().build()).loadFromString(Files.readString(file));
@@ -637,16 +648,16 @@ class K8sManifestsTest {
     @SuppressWarnings("unchecked")
     Map<String, Object> image = ((List<Map<String, Object>>) kustomization.get("images")).get(0);
     String tag = image.get("newName") + ":" + image.get("newTag");
-    String readme = Files.readString(Path.of("README.md"));
+    String readme = documentation();
     assertTrue(dockerfile.contains("docker build -t " + tag + " ."), "Dockerfile header");
     assertTrue(readme.contains("docker build -t " + tag + " ."), "README build command");
     assertTrue(readme.contains("kubectl apply -k k8s/"), "README apply command");
-    assertTrue(readme.contains("## Deploy on Kubernetes"));
+    assertTrue(readme.contains("# Deploy dfcache on Kubernetes"));
   }
 
   @Test
   void readmeListsEveryMetric() throws Exception {
-    String readme = Files.readString(Path.of("README.md"));
+    String readme = documentation();
     Set<String> names = new TreeSet<>();
     names.addAll(ours(new SchedulerMetrics().registry));
     names.addAll(ours(new DaemonMetrics(() -> 0, () -> 0).registry));
@@ -748,7 +759,7 @@ class K8sManifestsTest {
       assertEquals("dfcache-manager", HostPort.parse(arg(c, "--manager")).host(), c.getName());
       assertTrue(env(c, "DFCACHE_MANAGER").isEmpty(), c.getName() + ": one way to set it");
     }
-    String readme = Files.readString(Path.of("README.md"));
+    String readme = documentation();
     Path pki = Files.createTempDirectory("k8s-pki");
     try {
       // role, the name in the certificate, the Secret
