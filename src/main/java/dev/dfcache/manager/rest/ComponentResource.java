@@ -50,21 +50,7 @@ final class ComponentResource {
       out.put("cluster_id", id);
       ArrayNode list = out.putArray("samples");
       for (MetricRepository.Sample s : samples) {
-        list.addObject()
-            .put("at", s.at())
-            .put("component_kind", s.kind())
-            .put("component_id", s.componentId())
-            .put("tasks", s.tasks())
-            .put("peers", s.peers())
-            .put("bytes_uploaded", s.bytesUploaded())
-            .put("bytes_downloaded", s.bytesDownloaded())
-            .put("pieces_failed", s.piecesFailed())
-            .put("cache_used", s.cacheUsed())
-            .put("stat_count", s.statCount())
-            .put("stat_micros", s.statMicros())
-            .put("export_count", s.exportCount())
-            .put("export_micros", s.exportMicros())
-            .put("cache_free", s.cacheFree());
+        OverviewResource.sample(list.addObject(), s);
       }
       return Responses.ok(out);
     });

@@ -97,7 +97,8 @@ final class OverviewResource {
     });
   }
 
-  private static ObjectNode sample(ObjectNode o, MetricRepository.Sample s) {
+  /** A stored sample as the REST API shows it (the raw listing and the latest per component). */
+  static ObjectNode sample(ObjectNode o, MetricRepository.Sample s) {
     return o.put("at", s.at())
         .put("component_kind", s.kind())
         .put("component_id", s.componentId())
